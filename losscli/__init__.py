@@ -1,0 +1,34 @@
+"""losscli: loss functions of torch.nn from the command line, and as a NumPy library.
+
+    from losscli import mse_loss, cross_entropy
+    mse_loss(np.array([2.0, 3.0, 4.0]), np.array([2.5, 3.5, 4.5]))   # 0.25
+
+The core functions live in losscli.functional; they are re-exported here lazily so that the
+command line starts without importing NumPy until a loss is computed.
+"""
+
+__version__ = "0.1.0"
+
+_CORE = frozenset({
+    "REDUCTIONS",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+})
+
+__all__ = ["__version__", *sorted(_CORE)]
+
+
+def __getattr__(name: str):
+    if name in _CORE:
+        from . import functional
+
+        return getattr(functional, name)
+    raise AttributeError(f"module 'losscli' has no attribute {name!r}")

@@ -1,0 +1,367 @@
+"""The Typer app: one short command per loss. A command loads its inputs, calls the core, and
+returns a Result; `loss_command` adds the shared options, renders, and turns errors into exits.
+
+NumPy, Rich and the input readers are imported only once a command runs, so `--help` stays fast.
+"""
+
+import functools
+import inspect
+import os
+import signal
+import sys
+from enum import Enum
+from typing import Annotated, Callable, Optional
+
+import typer
+
+import losscli as F  # the core, loaded lazily on first use (F.mse_loss, F.cross_entropy, ...)
+
+from . import __version__
+from .errors import LossCliError, UsageError
+
+app = typer.Typer(
+    name="losscli",
+    help="Loss functions of torch.nn from the command line, with PyTorch 2.13's numbers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+REGRESSION = "Regression"
+BINARY = "Binary classification"
+MULTICLASS = "Multi-class classification"
+SIMILARITY = "Similarity"
+DISTRIBUTIONS = "Distributions"
+TASKS = (REGRESSION, BINARY, MULTICLASS, SIMILARITY, DISTRIBUTIONS)
+
+# How core error messages name arguments on the command line.
+OPTION_NAMES = {
+    "input": "--pred",
+    "target": "--target",
+    "weight": "--weight",
+    "pos_weight": "--pos-weight",
+    "input1": "--input1",
+    "input2": "--input2",
+}
+
+SOURCE = "SOURCE"
+SOURCE_HELP = "inline numbers ('1,2;3,4' or '[[1,2],[3,4]]'), a file (PATH or PATH:COLUMNS), or - for stdin"
+
+
+class Reduction(str, Enum):
+    mean = "mean"
+    sum = "sum"
+    none = "none"
+
+
+class KLReduction(str, Enum):
+    mean = "mean"
+    batchmean = "batchmean"
+    sum = "sum"
+    none = "none"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class Dtype(str, Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+# --- shared options ------------------------------------------------------------------------
+
+PredOpt = Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, help=f"Predictions: {SOURCE_HELP}.", show_default=False)]
+TargetOpt = Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="Targets, same forms as --pred.", show_default=False)]
+WeightOpt = Annotated[Optional[str], typer.Option("--weight", metavar=SOURCE, help="Per-class weight, one value per class.")]
+
+_COMMON = [
+    inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default=Reduction.mean, annotation=Annotated[
+        Reduction, typer.Option("--reduction", "-r", help="Combine per-element losses: mean, sum or none.")]),
+    inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default=Format.text, annotation=Annotated[
+        Format, typer.Option("--format", "-f", help="Output: text for people, json or csv for programs.")]),
+    inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print the bare value only (one per line with --reduction none).")]),
+    inspect.Parameter("precision", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[int], typer.Option("--precision", min=0, max=17, show_default=False,
+                                    help="Decimals: text shows 4 by default; with -q, fixed-point instead of exact.")]),
+    inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=Dtype.float64, annotation=Annotated[
+        Dtype, typer.Option("--dtype", help="Compute in float64, or in float32 to match torch's float32 results.")]),
+]
+_BROADCAST = inspect.Parameter("broadcast", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+    bool, typer.Option("--broadcast", help="Allow shapes that differ but broadcast, as torch does silently.")])
+
+# command name -> (task, core function name): feeds `losscli list` and the docs tests.
+LOSSES: dict[str, tuple[str, str]] = {}
+
+
+class Run:
+    """What a command needs besides its own options: the loaders and the shared settings."""
+
+    def __init__(self, loss: str, reduction: str, dtype: str, broadcast: bool) -> None:
+        from .inputs import Sources
+
+        self.loss, self.reduction, self.dtype, self.broadcast = loss, reduction, dtype, broadcast
+        self.sources = Sources()
+
+    def array(self, option: str, source: str | None):
+        """A float array in the chosen dtype, or None for an option not given."""
+        if source is None:
+            return None
+        return self.sources.load(option, source).astype(self.dtype, copy=False)
+
+    def labels(self, option: str, source: str):
+        """Class indices (or probabilities) as loaded: the core checks they are whole numbers."""
+        return self.sources.load(option, source)
+
+    def same_shape(self, *named) -> None:
+        """Elementwise inputs must have one shape; torch's silent broadcasting needs --broadcast."""
+        (first, a), *rest = named
+        for option, b in rest:
+            if b.shape != a.shape and not self.broadcast:
+                raise UsageError(
+                    f"{option} has shape {_shape(b.shape)} but {first} has {_shape(a.shape)}; "
+                    "they must match (or pass --broadcast to broadcast them as torch does)"
+                )
+
+    def result(self, value, first, params: dict | None = None, **columns):
+        import numpy as np
+
+        from .render import Result
+
+        return Result(self.loss, self.reduction, value=np.asarray(value), dtype=self.dtype,
+                      shape=first.shape, params=params or {}, columns=columns)
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def loss_command(name: str, task: str, core: str, broadcast: bool = False) -> Callable:
+    """Register `fn(run, **own_options) -> Result` as the command `name`, with the shared options
+    (reduction, format, quiet, precision, dtype, and --broadcast where torch broadcasts)."""
+
+    def decorate(fn: Callable) -> Callable:
+        own = [p for p in inspect.signature(fn).parameters.values() if p.name != "run"]
+        shared = [p for p in _COMMON + ([_BROADCAST] if broadcast else []) if p.name not in {q.name for q in own}]
+
+        @functools.wraps(fn)
+        def command(**kwargs) -> None:
+            opts = {p.name: kwargs.pop(p.name) for p in shared}
+            reduction = kwargs.get("reduction", opts.get("reduction"))
+            try:
+                run = Run(name, reduction.value, opts["dtype"].value, opts.get("broadcast", False))
+                result = fn(run, **kwargs)
+                from .render import emit
+
+                emit(result, opts["fmt"].value, opts["quiet"], opts["precision"])
+            except LossCliError as e:
+                fail(e.render(OPTION_NAMES), e.exit_code)
+
+        command.__signature__ = inspect.Signature(own + shared)
+        del command.__wrapped__  # Typer must see the signature above, not fn's
+        LOSSES[name] = (task, core)
+        app.command(name, rich_help_panel=task)(command)
+        return fn
+
+    return decorate
+
+
+def fail(message: str, code: int = 2):
+    typer.echo(f"losscli: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+# --- the losses ----------------------------------------------------------------------------
+
+
+@loss_command("mse", REGRESSION, "mse_loss", broadcast=True)
+def mse(run: Run, pred: PredOpt, target: TargetOpt):
+    """Mean squared error (pred - target)²: regression; punishes large errors most."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", x), ("--target", y))
+    return run.result(F.mse_loss(x, y, reduction=run.reduction), x, pred=x, target=y)
+
+
+@loss_command("l1", REGRESSION, "l1_loss", broadcast=True)
+def l1(run: Run, pred: PredOpt, target: TargetOpt):
+    """Mean absolute error |pred - target|: regression robust to outliers."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", x), ("--target", y))
+    return run.result(F.l1_loss(x, y, reduction=run.reduction), x, pred=x, target=y)
+
+
+@loss_command("smooth-l1", REGRESSION, "smooth_l1_loss", broadcast=True)
+def smooth_l1(
+    run: Run,
+    pred: PredOpt,
+    target: TargetOpt,
+    beta: Annotated[float, typer.Option(help="Where the loss turns from quadratic to linear (0 = L1).")] = 1.0,
+):
+    """Smooth L1: quadratic below --beta, linear above; regression with some outliers."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", x), ("--target", y))
+    value = F.smooth_l1_loss(x, y, reduction=run.reduction, beta=beta)
+    return run.result(value, x, {"beta": beta}, pred=x, target=y)
+
+
+@loss_command("huber", REGRESSION, "huber_loss", broadcast=True)
+def huber(
+    run: Run,
+    pred: PredOpt,
+    target: TargetOpt,
+    delta: Annotated[float, typer.Option(help="Where the loss turns from quadratic to linear (> 0).")] = 1.0,
+):
+    """Huber: quadratic below --delta, linear above (delta x smooth-l1); robust regression."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", x), ("--target", y))
+    value = F.huber_loss(x, y, reduction=run.reduction, delta=delta)
+    return run.result(value, x, {"delta": delta}, pred=x, target=y)
+
+
+@loss_command("bce-with-logits", BINARY, "binary_cross_entropy_with_logits")
+def bce_with_logits(
+    run: Run,
+    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, help=f"Logits: {SOURCE_HELP}.", show_default=False)],
+    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="Targets in [0, 1], same shape as --pred.", show_default=False)],
+    weight: Annotated[Optional[str], typer.Option("--weight", metavar=SOURCE, help="Rescaling weight, broadcast to --pred's shape.")] = None,
+    pos_weight: Annotated[Optional[str], typer.Option("--pos-weight", metavar=SOURCE, help="Weight of positive examples, per class (last dim).")] = None,
+):
+    """Binary cross entropy on logits (stable sigmoid + BCE): binary and multi-label classification."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    w, p = run.array("--weight", weight), run.array("--pos-weight", pos_weight)
+    value = F.binary_cross_entropy_with_logits(x, y, weight=w, reduction=run.reduction, pos_weight=p)
+    params = {k: v for k, v in (("weight", weight), ("pos_weight", pos_weight)) if v is not None}
+    return run.result(value, x, params, pred=x, target=y)
+
+
+@loss_command("cross-entropy", MULTICLASS, "cross_entropy")
+def cross_entropy(
+    run: Run,
+    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
+                                      help=f"Logits (N,C), (N,C,d1,...) or (C): {SOURCE_HELP}.")],
+    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, show_default=False,
+                                        help="Class indices (N,...), or class probabilities of --pred's shape.")],
+    weight: WeightOpt = None,
+    ignore_index: Annotated[int, typer.Option(help="Target value that is skipped (index targets).")] = -100,
+    label_smoothing: Annotated[float, typer.Option(min=0.0, max=1.0, help="Mix the target with the uniform distribution.")] = 0.0,
+):
+    """Cross entropy of logits (log-softmax + NLL): multi-class classification."""
+    x, t = run.array("--pred", pred), run.labels("--target", target)
+    if t.shape == x.shape:
+        t = t.astype(run.dtype, copy=False)
+    value = F.cross_entropy(x, t, weight=run.array("--weight", weight), ignore_index=ignore_index,
+                            reduction=run.reduction, label_smoothing=label_smoothing)
+    params = {"ignore_index": ignore_index, "label_smoothing": label_smoothing}
+    if weight is not None:
+        params["weight"] = weight
+    columns = {"target": t} if t.shape != x.shape and run.reduction == "none" else {}
+    return run.result(value, x, params, **columns)
+
+
+@loss_command("cosine-embedding", SIMILARITY, "cosine_embedding_loss", broadcast=True)
+def cosine_embedding(
+    run: Run,
+    input1: Annotated[str, typer.Option("--input1", metavar=SOURCE, help=f"First embeddings (N,D) or (D): {SOURCE_HELP}.", show_default=False)],
+    input2: Annotated[str, typer.Option("--input2", metavar=SOURCE, help="Second embeddings, same shape as --input1.", show_default=False)],
+    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="1 (similar) or -1 (dissimilar), one per pair.", show_default=False)],
+    margin: Annotated[float, typer.Option(help="Dissimilar pairs cost nothing below this cosine.")] = 0.0,
+):
+    """Cosine embedding: 1 - cos for similar pairs, max(0, cos - margin) for dissimilar ones."""
+    a, b, y = run.array("--input1", input1), run.array("--input2", input2), run.array("--target", target)
+    run.same_shape(("--input1", a), ("--input2", b))
+    if y.shape != a.shape[:-1] and not run.broadcast:
+        raise UsageError(f"--target has shape {_shape(y.shape)}; it needs one label per pair, shape {_shape(a.shape[:-1])}")
+    if not ((y == 1) | (y == -1)).all():
+        raise UsageError("--target must hold 1 (similar) or -1 (dissimilar); torch gives other values a loss of 0")
+    value = F.cosine_embedding_loss(a, b, y, margin=margin, reduction=run.reduction)
+    return run.result(value, a, {"margin": margin}, target=y)
+
+
+@loss_command("kl-div", DISTRIBUTIONS, "kl_div", broadcast=True)
+def kl_div(
+    run: Run,
+    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
+                                      help=f"Log-probabilities (or probabilities with --pred-probs): {SOURCE_HELP}.")],
+    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, show_default=False,
+                                        help="Probabilities (log-probabilities with --log-target).")],
+    log_target: Annotated[bool, typer.Option("--log-target", help="--target holds log-probabilities.")] = False,
+    pred_probs: Annotated[bool, typer.Option("--pred-probs", help="--pred holds probabilities: take their log first.")] = False,
+    reduction: Annotated[KLReduction, typer.Option("--reduction", "-r", help="mean, batchmean (the true KL per sample), sum or none.")] = KLReduction.mean,
+):
+    """KL divergence KL(target || pred): distillation, matching distributions."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", x), ("--target", y))
+    if pred_probs:
+        if (x < 0).any():
+            raise UsageError("--pred-probs needs probabilities >= 0 in --pred")
+        import numpy as np
+
+        with np.errstate(divide="ignore"):
+            x = np.log(x)
+    value = F.kl_div(x, y, reduction=run.reduction, log_target=log_target)
+    return run.result(value, x, {"log_target": log_target, "pred_probs": pred_probs}, pred=x, target=y)
+
+
+# --- other commands ------------------------------------------------------------------------
+
+
+@app.command("list", rich_help_panel="Catalogue")
+def list_losses(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """List every loss, grouped by task."""
+    rows = [
+        {"name": name, "task": task, "function": core, "summary": _summary(name)}
+        for t in TASKS
+        for name, (task, core) in LOSSES.items()
+        if task == t
+    ]
+    if fmt is Format.json:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for task in TASKS:
+        typer.echo(f"{task}:")
+        for row in rows:
+            if row["task"] == task:
+                typer.echo(f"  {row['name']:<18} {row['summary']}")
+
+
+def _summary(name: str) -> str:
+    command = next(c for c in app.registered_commands if c.name == name)
+    return inspect.getdoc(command.callback).splitlines()[0]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"losscli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """Loss functions of torch.nn from the command line, with PyTorch 2.13's numbers.
+
+    Exit codes: 0 success, 2 usage or input error, 3 internal error.
+    """
+
+
+def main() -> None:
+    """Console entry point: restores SIGPIPE, and turns unexpected exceptions into exit 3."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `losscli ... | head` ends quietly
+    try:
+        app(prog_name="losscli")
+    except Exception as e:  # a bug: one line, traceback only on request
+        if os.environ.get("LOSSCLI_DEBUG") == "1":
+            raise
+        print(f"losscli: internal error: {type(e).__name__}: {e} (rerun with LOSSCLI_DEBUG=1 for a traceback)", file=sys.stderr)
+        sys.exit(3)

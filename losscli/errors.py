@@ -1,0 +1,29 @@
+"""User-facing errors. Each one is a single line for stderr; the CLI exits with its code."""
+
+import re
+
+_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
+
+
+class LossCliError(ValueError):
+    """A usage or input error: the user can fix it. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, template: str) -> None:
+        # Messages name arguments as {input}, {target}, {weight}, ...: a library caller reads
+        # torch's argument names, the CLI reads its option names (--pred, --target, --weight).
+        self.template = template
+        super().__init__(self.render())
+
+    def render(self, names: dict[str, str] | None = None) -> str:
+        names = names or {}
+        return _PLACEHOLDER.sub(lambda m: names.get(m[1], m[1]), self.template)
+
+
+class UsageError(LossCliError):
+    """A bad option or parameter value (--label-smoothing 1.5, two inputs on stdin)."""
+
+
+class InputError(LossCliError):
+    """Bad data: unreadable file, non-numeric cell, wrong shape, class index out of range."""

@@ -1,0 +1,25 @@
+"""The NumPy core: losses named and called like torch.nn.functional, with torch 2.13's numbers.
+
+Functions take NumPy arrays (or anything np.asarray takes) and return a NumPy scalar for
+'mean'/'sum' and an array for 'none'. Errors are losscli.errors.LossCliError (a ValueError).
+"""
+
+from ._common import REDUCTIONS
+from .classification import binary_cross_entropy_with_logits, cross_entropy, log_softmax, nll_loss
+from .distribution import kl_div
+from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from .similarity import cosine_embedding_loss
+
+__all__ = [
+    "REDUCTIONS",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "log_softmax",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+]

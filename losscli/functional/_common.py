@@ -1,0 +1,58 @@
+"""What every loss shares: array coercion, shape checks, reductions."""
+
+import numpy as np
+
+from ..errors import InputError, UsageError
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_float(a, name: str) -> np.ndarray:
+    """An array of a floating dtype; integer and bool inputs become float64 (torch refuses them)."""
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        return a
+    if a.dtype.kind in "iub":
+        return a.astype(np.float64)
+    raise InputError(f"{{{name}}} must hold real numbers, got dtype {a.dtype}")
+
+
+def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise UsageError(f"{reduction!r} is not a valid value for reduction (one of {', '.join(allowed)})")
+
+
+def broadcast_shape(*named: tuple[str, np.ndarray]) -> tuple[int, ...]:
+    """The broadcast shape of the arrays, or an InputError naming them and their shapes."""
+    try:
+        return np.broadcast_shapes(*(a.shape for _, a in named))
+    except ValueError:
+        shapes = ", ".join(f"{{{n}}} {shape_str(a.shape)}" for n, a in named)
+        raise InputError(f"shapes do not broadcast: {shapes}") from None
+
+
+def check_fits(name: str, a: np.ndarray, into: str, shape: tuple[int, ...]) -> None:
+    """`a` may broadcast *to* `shape` but not enlarge it (torch multiplies it in place)."""
+    try:
+        ok = np.broadcast_shapes(a.shape, shape) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(
+            f"{{{name}}} has shape {shape_str(a.shape)}, which does not broadcast to "
+            f"{{{into}}}'s shape {shape_str(shape)}"
+        )
+
+
+def shape_str(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def reduce(loss: np.ndarray, reduction: str):
+    """'none' -> the array; 'sum' -> its sum; 'mean' -> sum / numel (nan when empty)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=loss.dtype)
+    if reduction == "sum":
+        return total
+    return total / loss.dtype.type(loss.size) if loss.size else loss.dtype.type(np.nan)
