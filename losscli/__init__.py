@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 _CORE = frozenset({
     "REDUCTIONS",
     "binary_cross_entropy_with_logits",
+    "class_indices",
     "cosine_embedding_loss",
     "cross_entropy",
     "huber_loss",

@@ -41,6 +41,7 @@ OPTION_NAMES = {
     "target": "--target",
     "weight": "--weight",
     "pos_weight": "--pos-weight",
+    "ignore_index": "--ignore-index",
     "input1": "--input1",
     "input2": "--input2",
 }
@@ -259,7 +260,7 @@ def cross_entropy(
     params = {"ignore_index": ignore_index, "label_smoothing": label_smoothing}
     if weight is not None:
         params["weight"] = weight
-    columns = {"target": t} if t.shape != x.shape and run.reduction == "none" else {}
+    columns = {"target": F.class_indices(t)} if t.shape != x.shape and run.reduction == "none" else {}
     return run.result(value, x, params, **columns)
 
 
@@ -355,13 +356,27 @@ def _main(
 
 
 def main() -> None:
-    """Console entry point: restores SIGPIPE, and turns unexpected exceptions into exit 3."""
+    """Console entry point: usage errors as one line (exit 2), bugs as one line (exit 3)."""
+    # Typer vendors Click (0.26+) and exports no base class for its usage errors.
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `losscli ... | head` ends quietly
     try:
-        app(prog_name="losscli")
-    except Exception as e:  # a bug: one line, traceback only on request
+        code = app(prog_name="losscli", standalone_mode=False)
+    except NoArgsIsHelpError as e:
+        typer.echo(e.ctx.get_help(), err=True)
+        code = 2
+    except ClickException as e:
+        command = f"losscli {e.ctx.info_name} --help" if getattr(e, "ctx", None) and e.ctx.parent else "losscli --help"
+        typer.echo(f"losscli: error: {e.format_message()} (see {command})", err=True)
+        code = e.exit_code
+    except typer.Abort:
+        code = 130
+    except Exception as e:  # a bug: one line, the traceback only on request
         if os.environ.get("LOSSCLI_DEBUG") == "1":
             raise
-        print(f"losscli: internal error: {type(e).__name__}: {e} (rerun with LOSSCLI_DEBUG=1 for a traceback)", file=sys.stderr)
-        sys.exit(3)
+        typer.echo(f"losscli: internal error: {type(e).__name__}: {e} "
+                   "(rerun with LOSSCLI_DEBUG=1 for a traceback)", err=True)
+        code = 3
+    sys.exit(code if isinstance(code, int) else 0)

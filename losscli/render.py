@@ -49,6 +49,8 @@ def json_number(text: str):
 def human(values: np.ndarray, precision: int) -> list[str]:
     """Format like torch prints: fixed decimals, or scientific for the whole set when the
     non-zero finite magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4."""
+    if np.asarray(values).dtype.kind in "iu":  # class indices
+        return exact(values)
     v = np.asarray(values, dtype=np.float64).ravel()
     finite = np.abs(v[np.isfinite(v) & (v != 0)])
     sci = finite.size > 0 and (

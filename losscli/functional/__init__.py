@@ -5,7 +5,13 @@ Functions take NumPy arrays (or anything np.asarray takes) and return a NumPy sc
 """
 
 from ._common import REDUCTIONS
-from .classification import binary_cross_entropy_with_logits, cross_entropy, log_softmax, nll_loss
+from .classification import (
+    binary_cross_entropy_with_logits,
+    class_indices,
+    cross_entropy,
+    log_softmax,
+    nll_loss,
+)
 from .distribution import kl_div
 from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .similarity import cosine_embedding_loss
@@ -13,6 +19,7 @@ from .similarity import cosine_embedding_loss
 __all__ = [
     "REDUCTIONS",
     "binary_cross_entropy_with_logits",
+    "class_indices",
     "cosine_embedding_loss",
     "cross_entropy",
     "huber_loss",

@@ -76,7 +76,7 @@ def _picked(x: np.ndarray, t: np.ndarray, ignore_index: int):
         pos = np.argwhere(bad)[0] if t.ndim else ()
         raise InputError(
             f"{{target}} holds class index {int(t[tuple(pos)])} at {_where(pos)}, "
-            f"outside [0, {n_classes}) (ignore-index is {ignore_index})"
+            f"outside [0, {n_classes}) ({{ignore_index}} is {ignore_index})"
         )
     safe = np.where(keep, t, 0)
     moved = np.moveaxis(x, cdim, -1)
