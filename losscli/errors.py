@@ -2,7 +2,12 @@
 
 import re
 
-_PLACEHOLDER = re.compile(r"\{([a-z_0-9]+)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_0-9]+)\}")
+
+
+def escape(text: str) -> str:
+    """User text (a file name, a token) inside a template: its braces stay as they are."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class LossCliError(ValueError):
@@ -18,7 +23,7 @@ class LossCliError(ValueError):
 
     def render(self, names: dict[str, str] | None = None) -> str:
         names = names or {}
-        return _PLACEHOLDER.sub(lambda m: names.get(m[1], m[1]), self.template)
+        return _PLACEHOLDER.sub(lambda m: names.get(m[1], m[1]) if m[1] else m[0][0], self.template)
 
 
 class UsageError(LossCliError):

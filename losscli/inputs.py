@@ -17,7 +17,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from losscli.errors import _PLACEHOLDER, InputError, UsageError
+from losscli.errors import InputError, UsageError, escape
 
 _NUMBER = re.compile(
     r"[ \t]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)[ \t]*", re.IGNORECASE
@@ -43,9 +43,8 @@ class Sources:
         try:
             return self._load(option, source)
         except (InputError, UsageError) as e:
-            # `{word}` can only come from user text here: escape it so errors.render() keeps it.
-            message = _PLACEHOLDER.sub(lambda m: "\\x7b" + m[0][1:], f"{option}: {e.template}")
-            raise type(e)(message) from None
+            # Braces here can only come from user text (names, tokens): keep them as they are.
+            raise type(e)(escape(f"{option}: {e.template}")) from None
 
     def _load(self, option: str, source: str) -> np.ndarray:
         path, selector = _split_source(source)
@@ -83,6 +82,8 @@ class Sources:
                 stream = self._stdin if self._stdin is not None else getattr(sys.stdin, "buffer", None)
                 if stream is None:
                     raise InputError("stdin is not available")
+                if stream.isatty():  # waiting for a person to type data is never what was meant
+                    raise UsageError("stdin is a terminal: pipe data in (cmd | losscli ... -) or name a file")
                 return "stdin", _sniff(stream.read(), "stdin")
             with open(path, "rb") as f:
                 if extension in (".npy", ".npz"):
