@@ -166,16 +166,13 @@ def test_negative_inline_values():
 # --- output ------------------------------------------------------------------------------------
 
 def test_json_output_contract():
-    out = json.loads(run("cross-entropy", "--pred", "1,2,3;1,2,3", "--target", "2,0", "--label-smoothing", "0.1",
+    out = json.loads(run("cross-entropy", "--pred", "2,0.5,-1;0,1,3", "--target", "0,2", "--label-smoothing", "0.1",
                          "-f", "json").stdout)
     assert set(out) >= {"loss", "reduction", "value", "shape", "n", "params", "dtype", "version"}
     assert out["loss"] == "cross-entropy" and out["reduction"] == "mean" and out["dtype"] == "float64"
     assert out["shape"] == [2, 3] and out["n"] == 6
     assert out["params"] == {"ignore_index": -100, "label_smoothing": 0.1}
-    import torch
-    expected = torch.nn.functional.cross_entropy(torch.tensor([[1.0, 2, 3], [1, 2, 3]], dtype=torch.float64),
-                                                 torch.tensor([2, 0]), label_smoothing=0.1).item()
-    assert out["value"] == pytest.approx(expected, rel=1e-12)
+    assert out["value"] == pytest.approx(0.36391199, rel=1e-8)  # torch 2.13, spec section 3.6
 
 
 def test_json_none_is_a_nested_list_and_nonfinite_are_strings():
@@ -214,7 +211,7 @@ def test_text_precision_and_scientific_like_torch():
 
 
 def test_dtype_float32_matches_torch_float32():
-    import torch
+    torch = pytest.importorskip("torch")
     x, y = [0.1, 0.7, 1e-3], [0.3, -0.2, 5.0]
     got = value("mse", "--pred", ",".join(map(str, x)), "--target", ",".join(map(str, y)), "--dtype", "float32")
     expected = torch.nn.functional.mse_loss(torch.tensor(x), torch.tensor(y)).item()
