@@ -5,9 +5,9 @@ Runs where torch is installed (CI installs torch==2.13.0 CPU); skipped elsewhere
 
 import numpy as np
 import pytest
+from torch_oracle import torch_call
 
 import losscli.functional as F
-from torch_oracle import torch_call
 
 pytest.importorskip("torch")
 

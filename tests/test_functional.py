@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from golden_cases import case_id, load_cases
 
 import losscli.functional as F
 from losscli.errors import InputError, LossCliError, UsageError
-from golden_cases import case_id, load_cases
 
 CASES = load_cases()
 INDEX_TARGET = {"cross_entropy", "nll_loss"}
@@ -126,3 +126,10 @@ def test_error_messages_render_cli_option_names():
 
 def test_ignored_targets_are_not_range_checked():
     assert F.cross_entropy([[1.0, 2.0]], [7], ignore_index=7, reduction="sum") == 0
+
+
+def test_package_reexports_exactly_the_core():
+    import losscli
+
+    assert set(losscli._CORE) == set(F.__all__)
+    assert losscli.mse_loss is F.mse_loss

@@ -1,7 +1,8 @@
-"""The Typer app: one short command per loss. A command loads its inputs, calls the core, and
-returns a Result; `loss_command` adds the shared options, renders, and turns errors into exits.
+"""What every command shares: the Typer app, the shared options, `Run`, `loss_command`, main().
 
-NumPy, Rich and the input readers are imported only once a command runs, so `--help` stays fast.
+A loss command loads its inputs, calls the core, and returns a Result; `loss_command` adds the
+shared options, renders the result, and turns errors into exit codes. NumPy, Rich and the input
+readers are imported only once a command runs, so `--help` stays fast.
 """
 
 import functools
@@ -14,10 +15,8 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-import losscli as F  # the core, loaded lazily on first use (F.mse_loss, F.cross_entropy, ...)
-
-from . import __version__
-from .errors import LossCliError, UsageError
+from .. import __version__
+from ..errors import LossCliError, UsageError
 
 app = typer.Typer(
     name="losscli",
@@ -104,7 +103,7 @@ class Run:
     """What a command needs besides its own options: the loaders and the shared settings."""
 
     def __init__(self, loss: str, reduction: str, dtype: str, broadcast: bool) -> None:
-        from .inputs import Sources
+        from ..inputs import Sources
 
         self.loss, self.reduction, self.dtype, self.broadcast = loss, reduction, dtype, broadcast
         self.sources = Sources()
@@ -132,7 +131,7 @@ class Run:
     def result(self, value, first, params: dict | None = None, **columns):
         import numpy as np
 
-        from .render import Result
+        from ..render import Result
 
         return Result(self.loss, self.reduction, value=np.asarray(value), dtype=self.dtype,
                       shape=first.shape, params=params or {}, columns=columns)
@@ -157,7 +156,7 @@ def loss_command(name: str, task: str, core: str, broadcast: bool = False) -> Ca
             try:
                 run = Run(name, reduction.value, opts["dtype"].value, opts.get("broadcast", False))
                 result = fn(run, **kwargs)
-                from .render import emit
+                from ..render import emit
 
                 emit(result, opts["fmt"].value, opts["quiet"], opts["precision"])
             except LossCliError as e:
@@ -175,137 +174,6 @@ def loss_command(name: str, task: str, core: str, broadcast: bool = False) -> Ca
 def fail(message: str, code: int = 2):
     typer.echo(f"losscli: error: {message}", err=True)
     raise typer.Exit(code)
-
-
-# --- the losses ----------------------------------------------------------------------------
-
-
-@loss_command("mse", REGRESSION, "mse_loss", broadcast=True)
-def mse(run: Run, pred: PredOpt, target: TargetOpt):
-    """Mean squared error (pred - target)²: regression; punishes large errors most."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    run.same_shape(("--pred", x), ("--target", y))
-    return run.result(F.mse_loss(x, y, reduction=run.reduction), x, pred=x, target=y)
-
-
-@loss_command("l1", REGRESSION, "l1_loss", broadcast=True)
-def l1(run: Run, pred: PredOpt, target: TargetOpt):
-    """Mean absolute error |pred - target|: regression robust to outliers."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    run.same_shape(("--pred", x), ("--target", y))
-    return run.result(F.l1_loss(x, y, reduction=run.reduction), x, pred=x, target=y)
-
-
-@loss_command("smooth-l1", REGRESSION, "smooth_l1_loss", broadcast=True)
-def smooth_l1(
-    run: Run,
-    pred: PredOpt,
-    target: TargetOpt,
-    beta: Annotated[float, typer.Option(help="Where the loss turns from quadratic to linear (0 = L1).")] = 1.0,
-):
-    """Smooth L1: quadratic below --beta, linear above; regression with some outliers."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    run.same_shape(("--pred", x), ("--target", y))
-    value = F.smooth_l1_loss(x, y, reduction=run.reduction, beta=beta)
-    return run.result(value, x, {"beta": beta}, pred=x, target=y)
-
-
-@loss_command("huber", REGRESSION, "huber_loss", broadcast=True)
-def huber(
-    run: Run,
-    pred: PredOpt,
-    target: TargetOpt,
-    delta: Annotated[float, typer.Option(help="Where the loss turns from quadratic to linear (> 0).")] = 1.0,
-):
-    """Huber: quadratic below --delta, linear above (delta x smooth-l1); robust regression."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    run.same_shape(("--pred", x), ("--target", y))
-    value = F.huber_loss(x, y, reduction=run.reduction, delta=delta)
-    return run.result(value, x, {"delta": delta}, pred=x, target=y)
-
-
-@loss_command("bce-with-logits", BINARY, "binary_cross_entropy_with_logits")
-def bce_with_logits(
-    run: Run,
-    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, help=f"Logits: {SOURCE_HELP}.", show_default=False)],
-    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="Targets in [0, 1], same shape as --pred.", show_default=False)],
-    weight: Annotated[Optional[str], typer.Option("--weight", metavar=SOURCE, help="Rescaling weight, broadcast to --pred's shape.")] = None,
-    pos_weight: Annotated[Optional[str], typer.Option("--pos-weight", metavar=SOURCE, help="Weight of positive examples, per class (last dim).")] = None,
-):
-    """Binary cross entropy on logits (stable sigmoid + BCE): binary and multi-label classification."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    w, p = run.array("--weight", weight), run.array("--pos-weight", pos_weight)
-    value = F.binary_cross_entropy_with_logits(x, y, weight=w, reduction=run.reduction, pos_weight=p)
-    params = {k: v for k, v in (("weight", weight), ("pos_weight", pos_weight)) if v is not None}
-    return run.result(value, x, params, pred=x, target=y)
-
-
-@loss_command("cross-entropy", MULTICLASS, "cross_entropy")
-def cross_entropy(
-    run: Run,
-    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
-                                      help=f"Logits (N,C), (N,C,d1,...) or (C): {SOURCE_HELP}.")],
-    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, show_default=False,
-                                        help="Class indices (N,...), or class probabilities of --pred's shape.")],
-    weight: WeightOpt = None,
-    ignore_index: Annotated[int, typer.Option(help="Target value that is skipped (index targets).")] = -100,
-    label_smoothing: Annotated[float, typer.Option(min=0.0, max=1.0, help="Mix the target with the uniform distribution.")] = 0.0,
-):
-    """Cross entropy of logits (log-softmax + NLL): multi-class classification."""
-    x, t = run.array("--pred", pred), run.labels("--target", target)
-    if t.shape == x.shape:
-        t = t.astype(run.dtype, copy=False)
-    value = F.cross_entropy(x, t, weight=run.array("--weight", weight), ignore_index=ignore_index,
-                            reduction=run.reduction, label_smoothing=label_smoothing)
-    params = {"ignore_index": ignore_index, "label_smoothing": label_smoothing}
-    if weight is not None:
-        params["weight"] = weight
-    columns = {"target": F.class_indices(t)} if t.shape != x.shape and run.reduction == "none" else {}
-    return run.result(value, x, params, **columns)
-
-
-@loss_command("cosine-embedding", SIMILARITY, "cosine_embedding_loss", broadcast=True)
-def cosine_embedding(
-    run: Run,
-    input1: Annotated[str, typer.Option("--input1", metavar=SOURCE, help=f"First embeddings (N,D) or (D): {SOURCE_HELP}.", show_default=False)],
-    input2: Annotated[str, typer.Option("--input2", metavar=SOURCE, help="Second embeddings, same shape as --input1.", show_default=False)],
-    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="1 (similar) or -1 (dissimilar), one per pair.", show_default=False)],
-    margin: Annotated[float, typer.Option(help="Dissimilar pairs cost nothing below this cosine.")] = 0.0,
-):
-    """Cosine embedding: 1 - cos for similar pairs, max(0, cos - margin) for dissimilar ones."""
-    a, b, y = run.array("--input1", input1), run.array("--input2", input2), run.array("--target", target)
-    run.same_shape(("--input1", a), ("--input2", b))
-    if y.shape != a.shape[:-1] and not run.broadcast:
-        raise UsageError(f"--target has shape {_shape(y.shape)}; it needs one label per pair, shape {_shape(a.shape[:-1])}")
-    if not ((y == 1) | (y == -1)).all():
-        raise UsageError("--target must hold 1 (similar) or -1 (dissimilar); torch gives other values a loss of 0")
-    value = F.cosine_embedding_loss(a, b, y, margin=margin, reduction=run.reduction)
-    return run.result(value, a, {"margin": margin}, target=y)
-
-
-@loss_command("kl-div", DISTRIBUTIONS, "kl_div", broadcast=True)
-def kl_div(
-    run: Run,
-    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
-                                      help=f"Log-probabilities (or probabilities with --pred-probs): {SOURCE_HELP}.")],
-    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, show_default=False,
-                                        help="Probabilities (log-probabilities with --log-target).")],
-    log_target: Annotated[bool, typer.Option("--log-target", help="--target holds log-probabilities.")] = False,
-    pred_probs: Annotated[bool, typer.Option("--pred-probs", help="--pred holds probabilities: take their log first.")] = False,
-    reduction: Annotated[KLReduction, typer.Option("--reduction", "-r", help="mean, batchmean (the true KL per sample), sum or none.")] = KLReduction.mean,
-):
-    """KL divergence KL(target || pred): distillation, matching distributions."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    run.same_shape(("--pred", x), ("--target", y))
-    if pred_probs:
-        if (x < 0).any():
-            raise UsageError("--pred-probs needs probabilities >= 0 in --pred")
-        import numpy as np
-
-        with np.errstate(divide="ignore"):
-            x = np.log(x)
-    value = F.kl_div(x, y, reduction=run.reduction, log_target=log_target)
-    return run.result(value, x, {"log_target": log_target, "pred_probs": pred_probs}, pred=x, target=y)
 
 
 # --- other commands ------------------------------------------------------------------------
