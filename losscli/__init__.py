@@ -22,6 +22,15 @@ _CORE = frozenset({
     "mse_loss",
     "nll_loss",
     "smooth_l1_loss",
+    # losses torch lacks (scikit-learn, Keras, torchvision semantics)
+    "hinge_loss",
+    "log_cosh_loss",
+    "mape_loss",
+    "msle_loss",
+    "quantile_loss",
+    "sigmoid_focal_loss",
+    "squared_hinge_loss",
+    "tweedie_loss",
 })
 
 __all__ = ["__version__", *sorted(_CORE)]

@@ -16,6 +16,23 @@ from .distribution import kl_div
 from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
 from .similarity import cosine_embedding_loss
 
+# Losses torch lacks, with the numbers of the library users know them from (scikit-learn,
+# Keras, torchvision); tests/test_beyond_torch.py checks them against it. They stay out of
+# __all__, which lists the torch.nn.functional counterparts the torch tests iterate over.
+from .binary import hinge_loss, sigmoid_focal_loss, squared_hinge_loss
+from .regression import log_cosh_loss, mape_loss, msle_loss, quantile_loss, tweedie_loss
+
+BEYOND_TORCH = (
+    "hinge_loss",
+    "log_cosh_loss",
+    "mape_loss",
+    "msle_loss",
+    "quantile_loss",
+    "sigmoid_focal_loss",
+    "squared_hinge_loss",
+    "tweedie_loss",
+)
+
 __all__ = [
     "REDUCTIONS",
     "binary_cross_entropy_with_logits",
