@@ -1,19 +1,18 @@
-"""A computed Result -> text for a person (Rich on a terminal), JSON, CSV or bare values.
-
-Nothing here computes a loss; it only formats what the core returned.
+"""A computed Result -> text for a person (Rich on a terminal), JSON, JSON Lines, CSV, TSV,
+Markdown or bare values. Nothing here computes a loss; it only formats what the core returned.
 """
 
 import json
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import __version__
 
-TABLE_ROWS = 50  # rows of a --reduction none table shown on a terminal
+TABLE_ROWS = 50  # rows of a per-element table shown on a terminal
+CHUNK = 1 << 16  # rows formatted at a time, so long outputs stream in bounded memory
 
 
 @dataclass
@@ -25,28 +24,60 @@ class Result:
     shape: tuple[int, ...]  # shape of the first input (--pred or --input1)
     params: dict = field(default_factory=dict)  # the loss's own options, as given
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # inputs aligned with value
+    grad: dict[str, np.ndarray] = field(default_factory=dict)  # d loss / d input, by input name
+    omitted: int | None = None  # samples dropped by --nan-policy omit
+    elements: "Result | None" = None  # the per-element result, for --top and --hist when reduced
 
     @property
     def n(self) -> int:
         return math.prod(self.shape)
 
+    @property
+    def signature(self) -> str:
+        """What produced the number, to reproduce it: loss, parameters, dtype, version."""
+        parts = [self.loss, *(f"{k}={v}" for k, v in self.params.items()), f"reduction={self.reduction}"]
+        if self.omitted is not None:
+            parts.append("nan_policy=omit")
+        return "|".join(parts + [f"dtype={self.dtype}", f"losscli={__version__}"])
+
+
+@dataclass
+class View:
+    """How to show a Result: the output options of every loss command."""
+
+    fmt: str = "text"  # text, json, jsonl, csv, tsv, md
+    quiet: bool = False
+    precision: int | None = None
+    top: int | None = None
+    hist: bool = False
+    color: bool = True
+
 
 # --- numbers -------------------------------------------------------------------------------
 
 
-def exact(values: np.ndarray) -> list[str]:
+def exact(values) -> list[str]:
     """Shortest round-trip text of each value in its own dtype ('nan', 'inf', '-inf')."""
     return np.asarray(values).ravel().astype(str).tolist()
 
 
 def json_number(text: str):
+    if text.lstrip("-").isdigit():
+        return int(text)
     v = float(text)
     if math.isfinite(v):
         return v
     return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
 
 
-def human(values: np.ndarray, precision: int) -> list[str]:
+def json_values(values) -> object:
+    """A number or nested list, exact in the values' dtype, non-finite values as strings."""
+    a = np.asarray(values)
+    flat = [json_number(s) for s in exact(a)]
+    return flat[0] if a.ndim == 0 else np.array(flat, dtype=object).reshape(a.shape).tolist()
+
+
+def human(values, precision: int) -> list[str]:
     """Format like torch prints: fixed decimals, or scientific for the whole set when the
     non-zero finite magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4."""
     if np.asarray(values).dtype.kind in "iu":  # class indices
@@ -60,112 +91,243 @@ def human(values: np.ndarray, precision: int) -> list[str]:
     return [format(x, spec) if math.isfinite(x) else str(x) for x in v.tolist()]
 
 
+# --- the rows a result shows: per element, the top K, or the gradient --------------------
+
+
+@dataclass
+class Rows:
+    title: str
+    header: list[str]
+    index: np.ndarray  # (rows, ndim) integer positions
+    columns: list[np.ndarray]  # one flat array per non-index column
+    total: int  # rows in all (the text table may show fewer)
+
+
+def rows_of(r: Result, top: int | None) -> Rows | None:
+    """The table a result shows, or None for a single reduced value."""
+    if r.grad:
+        shape = next(iter(r.grad.values())).shape
+        names = ["grad"] if len(r.grad) == 1 else [f"grad_{k}" for k in r.grad]
+        flat = [g.ravel() for g in r.grad.values()]
+        return Rows(f"gradient of {r.loss} w.r.t. --{'/--'.join(r.grad)}", _index_names(len(shape)) + names,
+                    _positions(np.arange(math.prod(shape)), shape), flat, math.prod(shape))
+    per = r.elements if r.elements is not None else r
+    if per.value.ndim == 0 or (top is None and r.reduction != "none"):
+        return None
+    shape = per.value.shape
+    values = per.value.ravel()
+    if top is None:
+        order, title = np.arange(values.size), f"{r.loss} per element"
+    else:
+        order = _largest(values, top)
+        title = f"{r.loss}: the {len(order)} largest of {values.size} elements"
+    columns = [np.broadcast_to(c, shape).ravel()[order] for c in per.columns.values()]
+    header = _index_names(len(shape)) + list(per.columns) + ["loss"]
+    return Rows(title, header, _positions(order, shape), columns + [values[order]], len(order))
+
+
+def _largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Flat indices of the k largest values, largest first; NaN counts as the largest."""
+    key = np.where(np.isnan(values), np.inf, values)
+    k = min(k, values.size)
+    part = np.argpartition(-key, k - 1)[:k] if k < values.size else np.arange(values.size)
+    return part[np.lexsort((part, -key[part]))]
+
+
+def _positions(flat: np.ndarray, shape) -> np.ndarray:
+    return np.stack(np.unravel_index(flat, shape), axis=1) if shape else np.zeros((len(flat), 0), int)
+
+
 def _index_names(ndim: int) -> list[str]:
     return ["index"] if ndim == 1 else [f"index{d}" for d in range(ndim)]
+
+
+def histogram(r: Result, bins: int = 10) -> dict:
+    per = r.elements if r.elements is not None else r
+    v = np.asarray(per.value, dtype=np.float64).ravel()
+    finite = v[np.isfinite(v)]
+    counts, edges = np.histogram(finite, bins=bins) if finite.size else (np.zeros(0, int), np.zeros(1))
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "nonfinite": int(v.size - finite.size)}
 
 
 # --- output --------------------------------------------------------------------------------
 
 
-def emit(result: Result, fmt: str, quiet: bool, precision: int | None, out=None) -> None:
-    out = out or sys.stdout
-    if quiet:
-        _quiet(result, precision, out)
-    elif fmt == "json":
-        out.write(json.dumps(to_json(result)) + "\n")
-    elif fmt == "csv":
-        _csv(result, out)
-    elif result.value.ndim and _is_terminal(out):
-        _rich_table(result, 4 if precision is None else precision, out)
+def emit(r: Result, view: View, out) -> None:
+    rows = rows_of(r, view.top)
+    if view.quiet:
+        _quiet(r, rows, view.precision, out)
+    elif view.fmt == "json":
+        out.write(json.dumps(to_json(r, rows, view)) + "\n")
+    elif view.fmt == "jsonl":
+        _jsonl(r, rows, view, out)
+    elif view.fmt in ("csv", "tsv"):
+        _delimited(r, rows, "," if view.fmt == "csv" else "\t", out)
+    elif view.fmt == "md":
+        _markdown(r, rows, view, out)
     else:
-        _text(result, 4 if precision is None else precision, out)
+        _text(r, rows, view, out)
 
 
-def to_json(r: Result) -> dict:
-    values = [json_number(s) for s in exact(r.value)]
-    value = values[0] if r.value.ndim == 0 else np.array(values, dtype=object).reshape(r.value.shape).tolist()
-    return {
+def to_json(r: Result, rows: Rows | None, view: View) -> dict:
+    obj = {
         "loss": r.loss,
         "reduction": r.reduction,
-        "value": value,
+        "value": json_values(r.value),
         "shape": list(r.shape),
         "n": r.n,
         "params": r.params,
         "dtype": r.dtype,
         "version": __version__,
+        "signature": r.signature,
     }
+    if r.omitted is not None:
+        obj["omitted"] = r.omitted
+    if r.grad:
+        obj["grad"] = {name: json_values(g) for name, g in r.grad.items()}
+    elif view.top is not None and rows is not None:
+        obj["top"] = [dict(zip(rows.header, row)) for row in _row_values(rows, 0, rows.total)]
+    if view.hist:
+        obj["histogram"] = histogram(r)
+    return obj
 
 
-def _quiet(r: Result, precision, out) -> None:
-    if precision is None:
-        lines = exact(r.value)
-    else:
-        lines = [format(x, f".{precision}f") for x in np.asarray(r.value, dtype=np.float64).ravel().tolist()]
-    out.write("\n".join(lines) + "\n")
+def _row_values(rows: Rows, start: int, stop: int):
+    """Rows start..stop as lists of JSON values (index as integers, numbers exact)."""
+    index = rows.index[start:stop].tolist()
+    cols = [[json_number(s) for s in exact(c[start:stop])] for c in rows.columns]
+    for i, position in enumerate(index):
+        yield position + [c[i] for c in cols]
 
 
-def _csv(r: Result, out) -> None:
-    if r.value.ndim == 0:
-        out.write("loss,reduction,dtype,n,value\n")
-        out.write(f"{r.loss},{r.reduction},{r.dtype},{r.n},{exact(r.value)[0]}\n")
+def _quiet(r: Result, rows: Rows | None, precision: int | None, out) -> None:
+    values = r.value.ravel() if rows is None else rows.columns[-1]
+    for start in range(0, max(values.size, 1), CHUNK):
+        chunk = values[start : start + CHUNK]
+        if precision is None:
+            lines = exact(chunk)
+        else:
+            lines = [format(x, f".{precision}f") for x in np.asarray(chunk, dtype=np.float64).tolist()]
+        out.write("\n".join(lines) + "\n")
+
+
+def _scalar_fields(r: Result) -> dict:
+    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "n": r.n, "value": exact(r.value)[0]}
+
+
+def _delimited(r: Result, rows: Rows | None, sep: str, out) -> None:
+    if rows is None:
+        fields = _scalar_fields(r)
+        out.write(sep.join(fields) + "\n" + sep.join(map(str, fields.values())) + "\n")
         return
-    header = _index_names(r.value.ndim) + list(r.columns) + ["loss"]
-    out.write(",".join(header) + "\n")
-    for row in _rows(r, exact):
-        out.write(",".join(row) + "\n")
+    out.write(sep.join(rows.header) + "\n")
+    for start in range(0, rows.total, CHUNK):
+        stop = min(start + CHUNK, rows.total)
+        cells = [rows.index[start:stop, d].astype(str).tolist() for d in range(rows.index.shape[1])]
+        cells += [exact(c[start:stop]) for c in rows.columns]
+        out.write("".join(sep.join(line) + "\n" for line in zip(*cells)))
 
 
-def _rows(r: Result, fmt, limit: int | None = None):
-    """Per element (the first `limit`): its index, its inputs and its loss, each as text."""
-    count = r.value.size if limit is None else min(limit, r.value.size)
-    idx = np.unravel_index(np.arange(count), r.value.shape)
-    index = np.stack(idx, axis=1).astype(str).tolist()
-    flat = [np.broadcast_to(c, r.value.shape).ravel()[:count] for c in r.columns.values()]
-    cols = [fmt(c) for c in flat] + [fmt(r.value.ravel()[:count])]
-    for i in range(count):
-        yield index[i] + [c[i] for c in cols]
+def _jsonl(r: Result, rows: Rows | None, view: View, out) -> None:
+    if rows is None:
+        out.write(json.dumps(to_json(r, rows, view)) + "\n")
+        return
+    for start in range(0, rows.total, CHUNK):
+        lines = (json.dumps(dict(zip(rows.header, row))) for row in _row_values(rows, start, start + CHUNK))
+        out.write("\n".join(lines) + "\n")
+
+
+def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
+    precision = 4 if view.precision is None else view.precision
+    if rows is None:
+        header = ["loss", "value", "reduction", "n", "dtype", "signature"]
+        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.n), r.dtype, f"`{r.signature}`"]]
+    else:
+        header = rows.header
+        body = _text_rows(rows, precision, rows.total)
+    out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
+    out.write("".join("| " + " | ".join(row) + " |\n" for row in body))
+
+
+def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
+    index = rows.index[:limit].astype(str).tolist()
+    cols = [human(c[:limit], precision) for c in rows.columns]
+    return [position + [c[i] for c in cols] for i, position in enumerate(index)]
 
 
 def _summary(r: Result) -> str:
     parts = [f"{k}={v}" for k, v in r.params.items()]
-    parts += [f"reduction={r.reduction}", f"n={r.n}", f"dtype={r.dtype}"]
-    return ", ".join(parts)
+    parts += [f"reduction={r.reduction}", f"n={r.n}"]
+    if r.omitted is not None:
+        parts.append(f"omitted={r.omitted}")
+    return ", ".join(parts + [f"dtype={r.dtype}", f"losscli {__version__}"])
 
 
-def _text(r: Result, precision: int, out) -> None:
+def _text(r: Result, rows: Rows | None, view: View, out) -> None:
+    precision = 4 if view.precision is None else view.precision
+    terminal = _is_terminal(out)
+    console = None
+    if terminal:
+        from rich.console import Console
+
+        console = Console(file=out, highlight=False, no_color=not view.color)
     if r.value.ndim == 0:
         text = human(r.value, precision)[0]
-        if _is_terminal(out):
-            from rich.console import Console
-
-            Console(file=out, highlight=False).print(f"[bold]{r.loss}[/]: [bold cyan]{text}[/]  [dim]({_summary(r)})[/]")
+        if console:
+            console.print(f"[bold]{r.loss}[/]: [bold cyan]{text}[/]  [dim]({_summary(r)})[/]")
         else:
             out.write(f"{r.loss}: {text}  ({_summary(r)})\n")
-        return
-    header = _index_names(r.value.ndim) + list(r.columns) + ["loss"]
-    out.write(f"{r.loss} per element ({_summary(r)})\n")
-    out.write("\t".join(header) + "\n")
-    for row in _rows(r, lambda v: human(v, precision)):
-        out.write("\t".join(row) + "\n")
+    if rows is not None:
+        if console:
+            _rich_table(rows, r, precision, console)
+        else:
+            heading = rows.title if r.value.ndim == 0 else f"{rows.title} ({_summary(r)})"
+            out.write(heading + "\n" + "\t".join(rows.header) + "\n")
+            for start in range(0, rows.total, CHUNK):
+                out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
+    if view.hist:
+        _histogram_text(histogram(r), precision, console, out)
 
 
-def _rich_table(r: Result, precision: int, out) -> None:
-    from rich.console import Console
+def _slice(rows: Rows, start: int) -> Rows:
+    return Rows(rows.title, rows.header, rows.index[start:], [c[start:] for c in rows.columns], rows.total - start)
+
+
+def _rich_table(rows: Rows, r: Result, precision: int, console) -> None:
     from rich.table import Table
 
-    console = Console(file=out, highlight=False)
-    table = Table(title=f"{r.loss} per element", caption=_summary(r), title_justify="left")
-    for name in _index_names(r.value.ndim) + list(r.columns) + ["loss"]:
-        table.add_column(name, justify="right", no_wrap=True, style="bold" if name == "loss" else None)
-    total = r.value.size
-    for row in _rows(r, lambda v: human(v, precision), limit=TABLE_ROWS):
+    caption = None if r.value.ndim == 0 else _summary(r)
+    table = Table(title=rows.title, caption=caption, title_justify="left")
+    for name in rows.header:
+        table.add_column(name, justify="right", no_wrap=True, style="bold" if name in ("loss", "grad") else None)
+    for row in _text_rows(rows, precision, TABLE_ROWS):
         table.add_row(*row)
     console.print(table)
-    if total > TABLE_ROWS:
+    if rows.total > TABLE_ROWS:
         console.print(
-            f"[dim]{total - TABLE_ROWS} more rows not shown; all {total} with "
-            "--format csv, --format json or -q[/]"
+            f"[dim]{rows.total - TABLE_ROWS} more rows not shown; all {rows.total} with "
+            "--format csv, tsv, jsonl or json, or -q[/]"
         )
+
+
+def _histogram_text(h: dict, precision: int, console, out) -> None:
+    counts, edges = h["counts"], h["edges"]
+    width = 40
+    peak = max(counts, default=0) or 1
+    labels = human(np.array(edges), precision)
+    pad = max(map(len, labels), default=0)
+    lines = ["histogram of the per-element losses:"]
+    for i, count in enumerate(counts):
+        bar = ("█" if console else "#") * math.ceil(width * count / peak) if count else ""
+        close = "]" if i == len(counts) - 1 else ")"
+        lines.append(f"  [{labels[i]:>{pad}}, {labels[i + 1]:>{pad}}{close} {count:>9}  {bar}".rstrip())
+    if h["nonfinite"]:
+        lines.append(f"  not finite: {h['nonfinite']}")
+    if console:
+        for line in lines:
+            console.print(line, markup=False)
+    else:
+        out.write("\n".join(lines) + "\n")
 
 
 def _is_terminal(out) -> bool:

@@ -5,18 +5,20 @@ shared options, renders the result, and turns errors into exit codes. NumPy, Ric
 readers are imported only once a command runs, so `--help` stays fast.
 """
 
+import contextvars
 import functools
 import inspect
 import os
 import signal
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Callable, Optional
 
 import typer
 
 from .. import __version__
-from ..errors import LossCliError, UsageError
+from ..errors import InputError, LossCliError, UsageError
 
 app = typer.Typer(
     name="losscli",
@@ -65,12 +67,21 @@ class KLReduction(str, Enum):
 class Format(str, Enum):
     text = "text"
     json = "json"
+    jsonl = "jsonl"
     csv = "csv"
+    tsv = "tsv"
+    md = "md"
 
 
 class Dtype(str, Enum):
     float64 = "float64"
     float32 = "float32"
+
+
+class NanPolicy(str, Enum):
+    propagate = "propagate"
+    raise_ = "raise"
+    omit = "omit"
 
 
 # --- shared options ------------------------------------------------------------------------
@@ -79,44 +90,112 @@ PredOpt = Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, help=f"Pre
 TargetOpt = Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="Targets, same forms as --pred.", show_default=False)]
 WeightOpt = Annotated[Optional[str], typer.Option("--weight", metavar=SOURCE, help="Per-class weight, one value per class.")]
 
+
+def _option(name: str, annotation, default, *decls: str, panel: str | None = None, **kw) -> inspect.Parameter:
+    option = typer.Option(*decls, rich_help_panel=panel, **kw)
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option])
+
+
+_OUTPUT, _CHECKS, _INPUT = "Output", "CI checks", "Input"
 _COMMON = [
-    inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default=Reduction.mean, annotation=Annotated[
-        Reduction, typer.Option("--reduction", "-r", help="Combine per-element losses: mean, sum or none.")]),
-    inspect.Parameter("fmt", inspect.Parameter.KEYWORD_ONLY, default=Format.text, annotation=Annotated[
-        Format, typer.Option("--format", "-f", help="Output: text for people, json or csv for programs.")]),
-    inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print the bare value only (one per line with --reduction none).")]),
-    inspect.Parameter("precision", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-        Optional[int], typer.Option("--precision", min=0, max=17, show_default=False,
-                                    help="Decimals: text shows 4 by default; with -q, fixed-point instead of exact.")]),
-    inspect.Parameter("dtype", inspect.Parameter.KEYWORD_ONLY, default=Dtype.float64, annotation=Annotated[
-        Dtype, typer.Option("--dtype", help="Compute in float64, or in float32 to match torch's float32 results.")]),
+    _option("reduction", Reduction, Reduction.mean, "--reduction", "-r", help="Combine per-element losses: mean, sum or none."),
+    _option("dtype", Dtype, Dtype.float64, "--dtype", help="Compute in float64, or in float32 to match torch's float32 results."),
+    _option("nan_policy", NanPolicy, NanPolicy.propagate, "--nan-policy", panel=_INPUT,
+            help="NaN in the inputs: propagate (as torch), raise (exit 2), or omit the samples that hold one."),
+    _option("delimiter", Optional[str], None, "--delimiter", "-d", panel=_INPUT, show_default=False,
+            help="Field delimiter of text files, e.g. ';' or tab (default: by extension, or sniffed)."),
+    _option("fmt", Format, Format.text, "--format", "-f", panel=_OUTPUT,
+            help="text for people; json, jsonl, csv, tsv or md (Markdown) for programs and reports."),
+    _option("quiet", bool, False, "--quiet", "-q", panel=_OUTPUT,
+            help="Print the bare value only (one per line for per-element output)."),
+    _option("precision", Optional[int], None, "--precision", panel=_OUTPUT, min=0, max=17, show_default=False,
+            help="Decimals: text shows 4 by default; with -q, fixed-point instead of exact."),
+    _option("top", Optional[int], None, "--top", panel=_OUTPUT, min=1, show_default=False,
+            help="Show the K elements with the largest loss, with their index and inputs."),
+    _option("hist", bool, False, "--hist", panel=_OUTPUT, help="Add a histogram of the per-element losses."),
+    _option("no_color", bool, False, "--no-color", panel=_OUTPUT, help="No colour, even on a terminal (NO_COLOR too)."),
+    _option("output", Optional[str], None, "--output", "-o", panel=_OUTPUT, show_default=False, metavar="PATH",
+            help="Write the result to PATH (atomically: all of it or nothing) instead of stdout."),
+    _option("fail_above", Optional[float], None, "--fail-above", panel=_CHECKS, show_default=False,
+            help="Exit 1 if the loss is above X (NaN always fails)."),
+    _option("fail_below", Optional[float], None, "--fail-below", panel=_CHECKS, show_default=False,
+            help="Exit 1 if the loss is below X (NaN always fails)."),
+    _option("expect", Optional[float], None, "--expect", panel=_CHECKS, show_default=False,
+            help="Exit 1 unless |loss - V| <= atol + rtol * |V| (numpy.isclose)."),
+    _option("rtol", float, 1e-5, "--rtol", panel=_CHECKS, min=0.0, help="Relative tolerance of --expect."),
+    _option("atol", float, 1e-8, "--atol", panel=_CHECKS, min=0.0, help="Absolute tolerance of --expect."),
 ]
-_BROADCAST = inspect.Parameter("broadcast", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
-    bool, typer.Option("--broadcast", help="Allow shapes that differ but broadcast, as torch does silently.")])
+_BROADCAST = _option("broadcast", bool, False, "--broadcast",
+                     help="Allow shapes that differ but broadcast, as torch does silently.")
+_GRAD = _option("grad", bool, False, "--grad", panel=_OUTPUT,
+                help="Also give the gradient of the loss w.r.t. the predictions (as torch autograd).")
+
+# Array options that hold parameters, not one entry per sample: --nan-policy omit leaves them whole.
+PARAMETER_OPTIONS = {"--weight", "--pos-weight", "--linear-weight", "--linear-bias"}
 
 # command name -> (task, core function name): feeds `losscli list` and the docs tests.
 LOSSES: dict[str, tuple[str, str]] = {}
 
 
+@dataclass
+class Settings:
+    """The shared options of a loss command, with the defaults the command line has."""
+
+    reduction: str = "mean"
+    dtype: str = "float64"
+    nan_policy: str = "propagate"
+    delimiter: str | None = None
+    broadcast: bool = False
+    grad: bool = False
+    view: "View" = None  # render.View, imported lazily
+    gates: "Gates" = None  # checks.Gates
+    output: str | None = None
+
+    @classmethod
+    def from_options(cls, o: dict) -> "Settings":
+        from ..checks import Gates
+        from ..render import View
+
+        value = lambda v: v.value if isinstance(v, Enum) else v  # noqa: E731
+        color = not o["no_color"] and not os.environ.get("NO_COLOR")
+        view = View(value(o["fmt"]), o["quiet"], o["precision"], o["top"], o["hist"], color)
+        gates = Gates(o["fail_above"], o["fail_below"], o["expect"], o["rtol"], o["atol"])
+        return cls(value(o["reduction"]), value(o["dtype"]), value(o["nan_policy"]), o["delimiter"],
+                   o.get("broadcast", False), o.get("grad", False), view, gates, o["output"])
+
+
 class Run:
     """What a command needs besides its own options: the loaders and the shared settings."""
 
-    def __init__(self, loss: str, reduction: str, dtype: str, broadcast: bool) -> None:
-        from ..inputs import Sources
-
-        self.loss, self.reduction, self.dtype, self.broadcast = loss, reduction, dtype, broadcast
-        self.sources = Sources()
+    def __init__(self, loss: str, settings: Settings, sources, reduction: str | None = None, keep=None) -> None:
+        self.loss, self.settings, self.sources = loss, settings, sources
+        self.reduction = reduction or settings.reduction
+        self.dtype, self.broadcast, self.grad = settings.dtype, settings.broadcast, settings.grad
+        self.keep = keep  # --nan-policy omit: the samples to keep
+        self.loaded: list[tuple[str, object]] = []  # (option, array) of the per-sample inputs
 
     def array(self, option: str, source: str | None):
         """A float array in the chosen dtype, or None for an option not given."""
         if source is None:
             return None
-        return self.sources.load(option, source).astype(self.dtype, copy=False)
+        return self._policy(option, self.sources.load(option, source).astype(self.dtype, copy=False))
 
     def labels(self, option: str, source: str):
         """Class indices (or probabilities) as loaded: the core checks they are whole numbers."""
-        return self.sources.load(option, source)
+        return self._policy(option, self.sources.load(option, source))
+
+    def _policy(self, option: str, a):
+        import numpy as np
+
+        if self.settings.nan_policy == "raise" and a.dtype.kind == "f" and np.isnan(a).any():
+            position = ",".join(map(str, np.argwhere(np.isnan(a))[0])) or "the only position"
+            raise InputError(f"{option} holds NaN at position {position} (--nan-policy raise)")
+        if option in PARAMETER_OPTIONS or a.ndim == 0:
+            return a
+        self.loaded.append((option, a))
+        if self.keep is not None:
+            return a[self.keep]
+        return a
 
     def same_shape(self, *named) -> None:
         """Elementwise inputs must have one shape; torch's silent broadcasting needs --broadcast."""
@@ -128,39 +207,93 @@ class Run:
                     "they must match (or pass --broadcast to broadcast them as torch does)"
                 )
 
-    def result(self, value, first, params: dict | None = None, **columns):
+    def result(self, value, first, params: dict | None = None, *, grad: dict | None = None, **columns):
         import numpy as np
 
         from ..render import Result
 
-        return Result(self.loss, self.reduction, value=np.asarray(value), dtype=self.dtype,
-                      shape=first.shape, params=params or {}, columns=columns)
+        return Result(self.loss, self.reduction, value=np.asarray(value), dtype=self.dtype, shape=first.shape,
+                      params=params or {}, columns=columns, grad=grad or {})
 
 
 def _shape(shape) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def loss_command(name: str, task: str, core: str, broadcast: bool = False) -> Callable:
+def _samples_to_keep(loaded: list) -> tuple[object, int]:
+    """--nan-policy omit: the mask of samples (first dim) whose inputs hold no NaN, and the count dropped."""
+    import numpy as np
+
+    if not loaded:
+        return None, 0
+    n = loaded[0][1].shape[0]
+    for option, a in loaded:
+        if a.shape[0] != n:
+            raise UsageError(
+                f"--nan-policy omit drops samples along the first dimension, but {option} has {a.shape[0]} "
+                f"rows and {loaded[0][0]} has {n}"
+            )
+    keep = np.ones(n, dtype=bool)
+    for _, a in loaded:
+        if a.dtype.kind == "f":
+            keep &= ~np.isnan(a.reshape(n, -1)).any(axis=1)
+    return keep, int(n - keep.sum())
+
+
+def evaluate(name: str, fn: Callable, kwargs: dict, settings: Settings, sources=None):
+    """Load, compute and return the Result of one loss command (the part `check` shares)."""
+    from ..inputs import Sources
+
+    sources = sources or (Sources(delimiter=settings.delimiter) if settings.delimiter else Sources())
+    keep, omitted = None, None
+    if settings.nan_policy == "omit":
+        probe = Run(name, settings, sources)
+        try:
+            fn(probe, **kwargs)  # loads the inputs (from the cache later); errors show again below
+        except LossCliError:
+            pass
+        keep, omitted = _samples_to_keep(probe.loaded)
+    result = fn(Run(name, settings, sources, keep=keep), **kwargs)
+    result.omitted = omitted
+    view = settings.view
+    if view and (view.top or view.hist) and settings.reduction != "none" and not result.grad:
+        result.elements = fn(Run(name, settings, sources, reduction="none", keep=keep), **kwargs)
+    return result
+
+
+def loss_command(name: str, task: str, core: str, broadcast: bool = False, grad: bool = False) -> Callable:
     """Register `fn(run, **own_options) -> Result` as the command `name`, with the shared options
-    (reduction, format, quiet, precision, dtype, and --broadcast where torch broadcasts)."""
+    (reduction, dtype, NaN policy, output, CI checks; --broadcast where torch broadcasts, --grad
+    where the gradient is known in closed form)."""
 
     def decorate(fn: Callable) -> Callable:
         own = [p for p in inspect.signature(fn).parameters.values() if p.name != "run"]
-        shared = [p for p in _COMMON + ([_BROADCAST] if broadcast else []) if p.name not in {q.name for q in own}]
+        extra = ([_BROADCAST] if broadcast else []) + ([_GRAD] if grad else [])
+        shared = [p for p in _COMMON + extra if p.name not in {q.name for q in own}]
 
         @functools.wraps(fn)
         def command(**kwargs) -> None:
-            opts = {p.name: kwargs.pop(p.name) for p in shared}
-            reduction = kwargs.get("reduction", opts.get("reduction"))
+            options = {p.name: kwargs.pop(p.name) for p in shared}
+            if "reduction" in kwargs:  # a command with its own reductions (kl-div: batchmean)
+                options["reduction"] = kwargs["reduction"]
             try:
-                run = Run(name, reduction.value, opts["dtype"].value, opts.get("broadcast", False))
-                result = fn(run, **kwargs)
+                settings = Settings.from_options(options)
+                session = CHECK_SESSION.get()
+                if session is not None:  # `losscli check`: record the validated options only
+                    session.append((name, fn, kwargs, settings))
+                    return
+                result = evaluate(name, fn, kwargs, settings)
+                from ..checks import failures
                 from ..render import emit
 
-                emit(result, opts["fmt"].value, opts["quiet"], opts["precision"])
+                failed = failures(name, result.value, settings.gates)
+                write_output(settings.output, lambda out: emit(result, settings.view, out))
             except LossCliError as e:
                 fail(e.render(OPTION_NAMES), e.exit_code)
+            for line in failed:
+                typer.echo(f"losscli: check failed: {line}", err=True)
+            if failed:
+                raise typer.Exit(1)
 
         command.__signature__ = inspect.Signature(own + shared)
         del command.__wrapped__  # Typer must see the signature above, not fn's
@@ -169,6 +302,32 @@ def loss_command(name: str, task: str, core: str, broadcast: bool = False) -> Ca
         return fn
 
     return decorate
+
+
+# `losscli check` sets this to a list; a loss command then records its parsed options there.
+CHECK_SESSION: contextvars.ContextVar[list | None] = contextvars.ContextVar("check_session", default=None)
+
+
+def write_output(path: str | None, write: Callable) -> None:
+    """Run write(stream) into stdout, or into PATH atomically: a temporary file in the same
+    folder, renamed over PATH only when complete, so PATH holds the old content or the new."""
+    if path is None:
+        write(sys.stdout)
+        return
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".losscli-", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise UsageError(f"--output: cannot write in {folder!r}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w") as out:
+            write(out)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def fail(message: str, code: int = 2):
@@ -223,6 +382,10 @@ def _main(
     """
 
 
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console entry point: usage errors as one line (exit 2), bugs as one line (exit 3)."""
     # Typer vendors Click (0.26+) and exports no base class for its usage errors.
@@ -230,6 +393,7 @@ def main() -> None:
 
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `losscli ... | head` ends quietly
+    signal.signal(signal.SIGTERM, _terminated)  # unwind, so --output leaves no temporary file
     try:
         code = app(prog_name="losscli", standalone_mode=False)
     except NoArgsIsHelpError as e:
@@ -239,7 +403,7 @@ def main() -> None:
         command = f"losscli {e.ctx.info_name} --help" if getattr(e, "ctx", None) and e.ctx.parent else "losscli --help"
         typer.echo(f"losscli: error: {e.format_message()} (see {command})", err=True)
         code = e.exit_code
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         code = 130
     except Exception as e:  # a bug: one line, the traceback only on request
         if os.environ.get("LOSSCLI_DEBUG") == "1":
@@ -247,4 +411,6 @@ def main() -> None:
         typer.echo(f"losscli: internal error: {type(e).__name__}: {e} "
                    "(rerun with LOSSCLI_DEBUG=1 for a traceback)", err=True)
         code = 3
+    if code == 130:  # Typer turns Ctrl-C into exit 130 without a word
+        typer.echo("losscli: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
