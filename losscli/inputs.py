@@ -1,39 +1,67 @@
 """SOURCE text -> np.ndarray: inline numbers or JSON, CSV/TSV/TXT, JSON, JSON Lines, .npy/.npz, stdin.
 
 SOURCE is `-` (stdin), an existing path, `PATH:SELECTOR` or `-:SELECTOR` (a comma list of column
-names, 1-based column indices, JSON keys or .npz array names), or else inline numbers.
+names, 1-based column indices, JSON keys or .npz array names; a name holding a comma goes in
+double quotes), or else inline numbers. A file is read as its extension says, and the delimiter
+of a text table can be overridden (`--delimiter`); stdin, pipes and other files are sniffed.
+Whatever the bytes, the result is an array or an InputError/UsageError, never another exception.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
+import stat
 import sys
 import typing
-from operator import itemgetter
 
 import numpy as np
 
+from losscli._formats import (
+    NPY_MAGIC,
+    ZIP_MAGICS,
+    Npz,
+    JsonSyntaxError,
+    Records,
+    at,
+    json_array,
+    listed,
+    loads,
+    parses,
+    read_json,
+    read_jsonl,
+    read_numpy,
+    shown,
+)
 from losscli.errors import InputError, UsageError, escape
+
+STREAM_LIMIT = 1 << 30  # bytes read from stdin or a pipe, whose length is unknown; files have no limit
+INLINE_LIMIT = 1 << 20  # characters of inline text: 8 times what Linux passes in one argument
 
 _NUMBER = re.compile(
     r"[ \t]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)[ \t]*", re.IGNORECASE
 )
+# A number written with a decimal comma or thousands separators: '1,5', '-0,25', '1,000.5'.
+_COMMA_NUMBER = re.compile(r"[+-]?[0-9][0-9.]*,[0-9.,]*[0-9](?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
 _INDEX = re.compile(r"[0-9]+")
 _INLINE_SPLIT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*|[ \t\r\n]+")
-_MAX_DEPTH = 64  # numpy's maximum number of dimensions
 _DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": None}  # None: runs of whitespace
-_NPY_MAGIC, _ZIP_MAGICS = b"\x93NUMPY", (b"PK\x03\x04", b"PK\x05\x06")  # a zip, or an empty one
+_AUTO = "auto"  # no --delimiter: the extension's, or sniffed
+_PATH_MAX = 4096
 
 
 class Sources:
-    """The array inputs of one invocation: each file is read once, stdin at most once."""
+    """The array inputs of one invocation: each file is read once, stdin at most once.
 
-    def __init__(self, stdin: typing.BinaryIO | None = None) -> None:
+    DELIMITER (the --delimiter option) overrides the delimiter of text tables: one character,
+    `\\t` or `tab`; a space means runs of spaces and tabs, as in .txt files."""
+
+    def __init__(self, stdin: typing.BinaryIO | None = None, delimiter: str | None = None) -> None:
         self._stdin = stdin  # None: sys.stdin.buffer, looked up when first read
+        self._delimiter = _parse_delimiter(delimiter)
         self._cache: dict[str, tuple[str, object]] = {}  # realpath or "-" -> (label, parsed content)
         self._stdin_users: list[tuple[str, str | None]] = []  # (option, selector)
         self.reads = 0  # files and stdin actually read (the cache test counts them)
@@ -47,14 +75,15 @@ class Sources:
             raise type(e)(escape(f"{option}: {e.template}")) from None
 
     def _load(self, option: str, source: str) -> np.ndarray:
+        if len(source) > INLINE_LIMIT:  # far longer than any path: parsing it would only waste time
+            raise InputError(
+                f"the SOURCE is {len(source):,} characters long; inline numbers are limited to "
+                f"{INLINE_LIMIT:,} characters: put them in a file, or pipe them to '-'"
+            )
         path, selector = _split_source(source)
         if path is None:
             return _parse_inline(source)
-        tokens = None
-        if selector is not None:
-            tokens = [token.strip() for token in selector.split(",")]
-            if not all(tokens):
-                raise UsageError(f"empty name in selector {selector!r} of {source!r} (expected NAME,NAME)")
+        tokens = None if selector is None else _selector_names(selector, source)
         if path == "-":
             # Options may share stdin only when each picks its own columns from it.
             for user, user_selector in self._stdin_users:
@@ -76,176 +105,187 @@ class Sources:
 
     def _read(self, path: str) -> tuple[str, object]:
         self.reads += 1
+        if path == "-":
+            return "stdin", self._parse(self._stdin_bytes(), "", "stdin")
+        label = path if path.isprintable() else repr(path)
         extension = os.path.splitext(path)[1].lower()
         try:
-            if path == "-":
-                stream = self._stdin if self._stdin is not None else getattr(sys.stdin, "buffer", None)
-                if stream is None:
-                    raise InputError("stdin is not available")
-                if stream.isatty():  # waiting for a person to type data is never what was meant
-                    raise UsageError("stdin is a terminal: pipe data in (cmd | losscli ... -) or name a file")
-                return "stdin", _sniff(stream.read(), "stdin")
+            mode = os.stat(path).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # /dev/zero, /dev/urandom, a disk: refused unopened
+                raise InputError(f"{label} is a device, not a data file")
             with open(path, "rb") as f:
-                if extension in (".npy", ".npz"):
-                    return path, _read_numpy(f, path)
-                data = f.read()
+                if not stat.S_ISREG(mode):  # a pipe such as <(cut -d, -f1 run.csv): length unknown
+                    data = _read_capped(f, label)
+                elif extension in (".npy", ".npz"):
+                    return label, read_numpy(f, label, os.fstat(f.fileno()).st_size)
+                else:
+                    data = f.read()
         except OSError as e:
-            name = "stdin" if path == "-" else repr(path)
-            raise InputError(f"cannot read {name}: {e.strerror or e}") from None
+            raise InputError(f"cannot read {path!r}: {e.strerror or e}") from None
+        return label, self._parse(data, extension, label)
+
+    def _stdin_bytes(self) -> bytes | bytearray:
+        stream = self._stdin if self._stdin is not None else getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError("stdin is not available")
+        try:
+            if stream.isatty():  # waiting for a person to type data is never what was meant
+                raise UsageError("stdin is a terminal: pipe data in (cmd | losscli ... -) or name a file")
+            return _read_capped(stream, "stdin")
+        except (OSError, ValueError) as e:  # ValueError: a closed stream
+            raise InputError(f"cannot read stdin: {getattr(e, 'strerror', None) or e}") from None
+
+    def _parse(self, data: bytes | bytearray, extension: str, label: str) -> object:
+        if extension in (".npy", ".npz"):
+            return read_numpy(io.BytesIO(data), label, len(data))
         if extension in _DELIMITERS:
-            return path, _read_table(_decode(data, path), _DELIMITERS[extension], path)
+            delimiter = _DELIMITERS[extension] if self._delimiter == _AUTO else self._delimiter
+            return _read_table(_decode(data, label), delimiter, label)
         if extension == ".json":
-            return path, _read_json(_decode(data, path), path)
+            return _tabled(read_json(_decode(data, label), label), label)
         if extension in (".jsonl", ".ndjson"):
-            return path, _read_jsonl(_decode(data, path), path)
-        return path, _sniff(data, path)  # no known extension, e.g. a pipe such as /dev/fd/63
+            return _tabled(read_jsonl(_decode(data, label), label), label)
+        return self._sniff(data, label)  # stdin, or no known extension, e.g. a pipe such as /dev/fd/63
+
+    def _sniff(self, data: bytes | bytearray, label: str) -> object:
+        """Parse stdin or an extension-less file by its content."""
+        if data.startswith((NPY_MAGIC, *ZIP_MAGICS)):
+            return read_numpy(io.BytesIO(data), label, len(data))
+        text = _decode(data, label)
+        if text.lstrip()[:1] in ("[", "{"):
+            try:
+                return _tabled(read_json(text, label), label)
+            except InputError:
+                lines = [line for line in text.split("\n") if line.strip()]
+                if len(lines) > 1 and all(map(parses, lines)):
+                    return _tabled(read_jsonl(text, label), label)
+                raise
+        if self._delimiter != _AUTO:
+            return _read_table(text, self._delimiter, label)
+        first = next((line for line in text.split("\n") if line.strip()), "")
+        # ';' before ',': a line '1,5;2,5' is two numbers with decimal commas, not three fields
+        return _read_table(text, next((d for d in "\t;," if d in first), None), label)
+
+
+def _parse_delimiter(value: str | None) -> str | None:
+    if value is None:
+        return _AUTO
+    if value in ("tab", "\\t"):
+        return "\t"
+    if value == " ":
+        return None
+    if len(value) != 1 or value.isalnum() or value in '.+-_"\r\n':
+        raise UsageError(escape(
+            "--delimiter must be one character (not a letter, digit, '.', '+', '-', '_' or '\"'), "
+            f"'\\t' or 'tab'; got {shown(value)}"
+        ))
+    return value
 
 
 def _split_source(source: str) -> tuple[str | None, str | None]:
     """(path or '-', selector or None) for a file or stdin; (None, None) for inline text."""
     if source == "-" or os.path.exists(source):
         return source, None
-    head, colon, selector = source.rpartition(":")
-    if colon and (head == "-" or (head and os.path.exists(head))):
-        return head, selector
+    if source.startswith("-:"):
+        return "-", source[2:]
+    colons = [m.start() for m in re.finditer(":", source[: _PATH_MAX + 1])]
+    for colon in reversed(colons):  # the longest path that exists: a file name may hold ':' too
+        if colon and os.path.exists(source[:colon]):
+            return source[:colon], source[colon + 1 :]
     return None, None
+
+
+def _selector_names(selector: str, source: str) -> list[str]:
+    """The names of a selector: comma-separated, a name holding a comma in double quotes."""
+    try:
+        names = [name.strip() for name in next(csv.reader([selector], skipinitialspace=True), [])]
+    except csv.Error:
+        names = []
+    if not names or not all(names):
+        raise UsageError(f"empty name in selector {shown(selector)} of {shown(source)} (expected NAME,NAME)")
+    return names
+
+
+def _read_capped(stream: typing.BinaryIO, label: str) -> bytearray:
+    data = bytearray()
+    while chunk := stream.read(1 << 20):
+        data += chunk
+        if len(data) > STREAM_LIMIT:  # e.g. <(yes 1): refused instead of filling the memory
+            raise InputError(
+                f"{label} sends more than {STREAM_LIMIT:,} bytes, the most losscli reads from stdin "
+                "or a pipe: write the data to a file and name the file"
+            )
+    return data
+
+
+def _decode(data: bytes | bytearray, label: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")) and _is_utf16(data):
+            raise InputError(f"{label} is UTF-16 text; losscli reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)") \
+                from None
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError(f"{label} line {line} is not UTF-8 text (byte 0x{data[e.start]:02x})") from None
+
+
+def _is_utf16(data: bytes | bytearray) -> bool:
+    try:
+        data.decode("utf-16")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+# --- text tables ---------------------------------------------------------------------------
 
 
 class _Table:
     """Rows of text cells (or JSON records) with optional names; a column is converted when selected."""
 
-    def __init__(self, rows: list, names: list[str] | None, at: typing.Sequence[int], unit: str, label: str):
+    def __init__(self, rows: list, names: list[str] | None, at: typing.Sequence[int], unit: str, label: str,
+                 delimiter: str | None = None) -> None:
         self.rows, self.names, self.at, self.unit, self.label = rows, names, at, unit, label
+        self.delimiter = delimiter  # for the hints of error messages
         self.records = isinstance(rows[0], dict)
         self.ncols = len(names) if names is not None else len(rows[0])
 
     def column(self, j: int) -> np.ndarray:
-        key = self.names[j] if self.records else j
-        try:
-            cells = list(map(itemgetter(key), self.rows))
-        except KeyError:
-            i = next(i for i, row in enumerate(self.rows) if key not in row)
-            raise InputError(f"{self.label} {self.unit} {self.at[i]} has no key {key!r}") from None
+        if not self.records:
+            cells = [row[j] for row in self.rows]
+            return _numbers(cells, lambda i: f"{self.label} line {self.at[i]}, column {j + 1}", self.delimiter)
+        key = self.names[j]
+        i = next((i for i, row in enumerate(self.rows) if key not in row), None)
+        if i is not None:
+            raise InputError(f"{self.label} {self.unit} {self.at[i]} has no key {shown(key)}")
+        unit = f"{self.label} {self.unit}"
+        return json_array([row[key] for row in self.rows], lambda p: f"{unit} {self.at[p[0]]}, key {shown(key)}{at(p[1:])}")
+
+    def matrix(self) -> np.ndarray:
+        """Every column: a vector for one column, else one row per sample."""
+        if self.ncols == 1:
+            return self.column(0)
         if self.records:
-            unit = f"{self.label} {self.unit}"
-            return _json_array(cells, lambda p: f"{unit} {self.at[p[0]]}, key {key!r}{_at(p[1:])}")
-        if not all(map(_NUMBER.fullmatch, cells)):
-            i = next(i for i, cell in enumerate(cells) if not _NUMBER.fullmatch(cell))
-            what = f"{cells[i].strip()!r} is not a number" if cells[i].strip() else "empty field"
-            raise InputError(f"{self.label} line {self.at[i]}, column {j + 1}: {what}")
-        return np.array(cells, dtype=np.float64)
+            return _stack([self.column(j) for j in range(self.ncols)], self.names, self.label)
+        n = self.ncols
+        cells = [cell for row in self.rows for cell in row]
+        where = lambda k: f"{self.label} line {self.at[k // n]}, column {k % n + 1}"  # noqa: E731
+        return _numbers(cells, where, self.delimiter).reshape(len(self.rows), n)
 
 
-def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
-    """The one selection step of every format: a table, a plain array, or named arrays."""
-    if isinstance(parsed, np.ndarray):
-        if tokens is None:
-            return parsed
-        if parsed.ndim != 2:
-            raise UsageError(
-                f"{label} holds an array of shape {parsed.shape}; the selector {','.join(tokens)!r} "
-                "needs a table, a 2-D array, a JSON object or an .npz archive"
-            )
-        idx = _column_indices(tokens, None, parsed.shape[1], label)
-        return parsed[:, idx[0]] if len(idx) == 1 else parsed[:, idx]
-    if isinstance(parsed, _Table):
-        names = parsed.names or [str(j + 1) for j in range(parsed.ncols)]
-        idx = _column_indices(tokens, parsed.names, parsed.ncols, label) if tokens else range(parsed.ncols)
-        if len(idx) == 1:
-            return parsed.column(idx[0])
-        return _stack([parsed.column(j) for j in idx], [names[j] for j in idx], label)
-    arrays, what = parsed  # a JSON object ("key") or an .npz archive ("array")
-    names = list(arrays) if what == "key" else list(arrays.files)
-    if not names:
-        raise InputError(f"{label} holds no numbers (an empty {'object' if what == 'key' else 'archive'})")
-    if tokens is None:
-        if len(names) > 1:
-            shown = ", ".join(names)
-            raise InputError(f"{label} holds several {what}s ({shown}); pick one as {label}:{what.upper()}")
-        tokens = names
-    for token in tokens:
-        if token not in names:
-            raise InputError(f"no {what} {token!r} in {label} ({what}s: {', '.join(names)})")
-    columns = [_named_array(arrays, what, name, label) for name in tokens]
-    return columns[0] if len(columns) == 1 else _stack(columns, tokens, label)
-
-
-def _named_array(arrays, what: str, name: str, label: str) -> np.ndarray:
-    if what == "key":
-        return _json_array(arrays[name], lambda path: f"{label} key {name!r}{_at(path)}")
-    try:
-        return _numeric(arrays[name], f"{label} array {name!r}")
-    except InputError:
-        raise
-    except Exception as e:  # numpy's zip, zlib and format errors share no base class
-        raise InputError(f"{label} array {name!r} cannot be read: {_numpy_reason(e)}") from None
-
-
-def _column_indices(tokens: list[str], names: list[str] | None, ncols: int, label: str) -> list[int]:
-    indices = []
-    for token in tokens:
-        if names is not None and token in names:
-            if names.count(token) > 1:
-                raise InputError(f"column {token!r} appears several times in {label}; use its index")
-            indices.append(names.index(token))
-        elif _INDEX.fullmatch(token):
-            if not 1 <= int(token) <= ncols:
-                raise InputError(f"column {token} is out of range: {label} has columns 1 to {ncols}")
-            indices.append(int(token) - 1)
-        elif names is None:
-            raise InputError(f"{label} has no header row: pick columns by index (1 to {ncols}), not {token!r}")
-        else:
-            raise InputError(f"no column {token!r} in {label} (columns: {', '.join(names)})")
-    return indices
-
-
-def _stack(columns: list[np.ndarray], names: list[str], label: str) -> np.ndarray:
-    for column, name in zip(columns, names):
-        if column.ndim != 1 or len(column) != len(columns[0]):
-            raise InputError(
-                f"cannot put {name!r} of {label} beside the others: it has shape {column.shape}, "
-                f"expected ({len(columns[0])},); select one column at a time"
-            )
-    return np.column_stack(columns)
-
-
-def _decode(data: bytes, label: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise InputError(f"{label} line {line} is not UTF-8 text (byte 0x{data[e.start]:02x})") from None
-
-
-def _sniff(data: bytes, label: str) -> object:
-    """Parse stdin or an extension-less file by its content."""
-    if data.startswith((_NPY_MAGIC, *_ZIP_MAGICS)):
-        return _read_numpy(io.BytesIO(data), label)
-    text = _decode(data, label)
-    if text.lstrip()[:1] in ("[", "{"):
-        try:
-            return _read_json(text, label)
-        except InputError:
-            lines = [line for line in text.split("\n") if line.strip()]
-            if len(lines) > 1 and all(map(_parses, lines)):
-                return _read_jsonl(text, label)
-            raise
-    first = next((line for line in text.split("\n") if line.strip()), "")
-    return _read_table(text, "\t" if "\t" in first else "," if "," in first else None, label)
-
-
-def _parses(line: str) -> bool:
-    try:
-        json.loads(line)
-        return True
-    except (ValueError, RecursionError):
-        return False
+def _tabled(parsed: object, label: str) -> object:
+    if isinstance(parsed, Records):
+        names = list(dict.fromkeys(key for record in parsed.rows for key in record))
+        return _Table(parsed.rows, names, parsed.at, parsed.unit, label)
+    return parsed
 
 
 def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
     """CSV/TSV (the csv module's quoting rules) or whitespace-separated text; detects a header row."""
     if delimiter is None:
         rows = [line.split() for line in text.split("\n")]
+        if '"' in text:  # R's write.table quotes names and strings: "pred" "target"
+            rows = [[_unquote(cell) for cell in row] for row in rows]
         at: typing.Sequence[int] = range(1, len(rows) + 1)
     else:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
@@ -264,140 +304,145 @@ def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
     if len(kept) < len(rows):  # blank lines
         rows, at = [rows[i] for i in kept], [at[i] for i in kept]
     if not rows:
-        raise InputError(f"{label} holds no numbers")
+        raise InputError(f"{label} holds no numbers" + ("" if text.strip() else " (an empty file)"))
     width = len(rows[0])
     if len(set(map(len, rows))) > 1:
         i = next(i for i, row in enumerate(rows) if len(row) != width)
-        n = len(rows[i])
-        raise InputError(f"{label} line {at[i]} has {n} fields, expected {width} (as line {at[0]})")
+        message = f"{label} line {at[i]} has {len(rows[i])} fields, expected {width} (as line {at[0]})"
+        longer = max(rows[0], rows[i], key=len)
+        if delimiter == "," and all(map(_INTEGER.fullmatch, longer)):
+            message += f" ({_DECIMAL_COMMA}; if another character separates the columns, pass --delimiter)"
+        raise InputError(message)
     names = None
-    if any(cell.strip() and not _NUMBER.fullmatch(cell) for cell in rows[0]):
+    if any(cell.strip() and not _NUMBER.fullmatch(cell) and not _hint(cell.strip(), delimiter) for cell in rows[0]):
         names, rows, at = [cell.strip() for cell in rows[0]], rows[1:], at[1:]
         if not rows:
             raise InputError(f"{label} holds no numbers (a header row and no data)")
-    return _Table(rows, names, at, "line", label)
+    return _Table(rows, names, at, "line", label, delimiter)
 
 
-def _loads(text: str, label: str, line: int | None = None) -> object:
-    """json.loads with one-line errors; LINE is the line of TEXT in a JSON Lines file."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        where = f"line {line or e.lineno}, column {e.colno}"
-        raise InputError(f"{label} {where}: invalid JSON ({e.msg})") from None
-    except (ValueError, RecursionError) as e:  # an integer of 4300+ digits; deep nesting
-        reason = "JSON nested too deeply" if isinstance(e, RecursionError) else f"invalid JSON ({e})"
-        raise InputError(f"{label}{f' line {line}' if line else ''}: {reason}") from None
+def _unquote(cell: str) -> str:
+    return cell[1:-1].replace('""', '"') if len(cell) > 1 and cell[0] == cell[-1] == '"' else cell
 
 
-def _read_json(text: str, label: str) -> object:
-    value = _loads(text, label)
-    if isinstance(value, dict):
-        return value, "key"
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        return _Table(value, _keys(value), range(1, len(value) + 1), "record", label)
-    return _json_array(value, lambda path: label + _at(path))
-
-
-def _read_jsonl(text: str, label: str) -> object:
-    at = [n for n, line in enumerate(text.split("\n"), 1) if line.strip()]
-    lines = text.split("\n")
-    values = [_loads(lines[n - 1], label, n) for n in at]
-    if not values:
-        raise InputError(f"{label} holds no numbers")
-    if any(isinstance(value, dict) for value in values):
-        i = next((i for i, value in enumerate(values) if not isinstance(value, dict)), None)
+def _numbers(cells: list[str], where: typing.Callable[[int], str], delimiter: str | None) -> np.ndarray:
+    """Text cells as float64; WHERE(i) names the place of cell i in an error message."""
+    if not all(map(_NUMBER.fullmatch, cells)):
+        i = next(i for i, cell in enumerate(cells) if not _NUMBER.fullmatch(cell))
+        raise InputError(f"{where(i)}: {_not_a_number(cells[i], delimiter)}")
+    array = np.array(cells, dtype=np.float64)
+    infinite = np.isinf(array)
+    if infinite.any():  # 1e999 is refused rather than read as inf; inf itself is a number
+        i = next((i for i in np.flatnonzero(infinite) if "inf" not in cells[i].lower()), None)
         if i is not None:
-            got = _describe(values[i])
-            raise InputError(f"{label} line {at[i]}: expected a record like line {at[0]}, got {got}")
-        return _Table(values, _keys(values), at, "line", label)
-    return _json_array(values, lambda path: f"{label} line {at[path[0]]}{_at(path[1:])}")
+            raise InputError(f"{where(i)}: {shown(cells[i].strip())} is beyond the range of float64")
+    return array
 
 
-def _keys(records: list[dict]) -> list[str]:
-    return list(dict.fromkeys(key for record in records for key in record))
+_DECIMAL_COMMA = "a decimal comma? losscli reads only '.' as the decimal point, and no thousands separators"
 
 
-class _Bad(Exception):
-    """A JSON value that is not a regular nested array of numbers: args are (reason, path)."""
+def _not_a_number(cell: str, delimiter: str | None) -> str:
+    token = cell.strip()
+    if not token:
+        return "empty field"
+    hint = _hint(token, delimiter)
+    return f"{shown(token)} is not a number" + (f" ({hint})" if hint else "")
 
 
-def _json_array(value: object, locate: typing.Callable[[list[int]], str]) -> np.ndarray:
-    try:
-        _shape(value, 0)
-        return np.array(value, dtype=np.float64)
-    except _Bad as bad:
-        reason, path = bad.args
-        raise InputError(f"{locate(path)}: {reason}") from None
-    except OverflowError:
-        raise InputError(f"{locate([])}: a number is too large for float64") from None
+def _hint(token: str, delimiter: str | None) -> str | None:
+    """Why a token that is no number looks like one: a decimal comma, or another column separator."""
+    if _COMMA_NUMBER.fullmatch(token):
+        if delimiter == ",":
+            return f"{_DECIMAL_COMMA}; if another character separates the columns, pass --delimiter"
+        if delimiter in (None, "\t"):
+            return f"{_DECIMAL_COMMA}; if ',' separates the columns, pass --delimiter ','"
+        return _DECIMAL_COMMA
+    for other, name in (("\t", "tab"), (";", "';'"), ("|", "'|'"), (",", "','")):
+        if other != delimiter and other in token:
+            if all(_NUMBER.fullmatch(part) or _COMMA_NUMBER.fullmatch(part.strip()) for part in token.split(other)):
+                return f"if {name} separates the columns, pass --delimiter {name}"
+    return None
 
 
-def _shape(value: object, depth: int) -> tuple[int, ...]:
-    """The shape of a nested list of numbers; checked first so numpy never builds an object array."""
-    if type(value) in (int, float):
-        return ()
-    if not isinstance(value, list):
-        raise _Bad(f"{_describe(value)} is not a number", [])
-    if depth >= _MAX_DEPTH:
-        raise _Bad(f"nested too deeply (more than {_MAX_DEPTH} levels)", [])
-    types = set(map(type, value))
-    if types <= {int, float}:
-        return (len(value),)
-    for i, item in enumerate(value):
-        if type(item) not in (int, float, list):
-            raise _Bad(f"{_describe(item)} is not a number", [i])
-    if types != {list}:
-        i = next(i for i, item in enumerate(value) if isinstance(item, list) != isinstance(value[0], list))
-        raise _Bad("mixed nesting depth (an array beside a number)", [i])
-    shapes = []
-    for i, item in enumerate(value):
-        try:
-            shapes.append(_shape(item, depth + 1))
-        except _Bad as bad:
-            bad.args[1].insert(0, i)
-            raise
-        if shapes[-1] != shapes[0]:
-            raise _Bad(f"ragged nested arrays (shape {shapes[-1]}, but the first item has {shapes[0]})", [i])
-    return (len(value), *shapes[0])
+# --- selection -----------------------------------------------------------------------------
 
 
-def _at(path: list[int]) -> str:
-    return " at " + "".join(f"[{i}]" for i in path) if path else ""
+def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
+    """The one selection step of every format: a table, a plain array, or named arrays."""
+    if isinstance(parsed, np.ndarray):
+        if tokens is None:
+            return parsed
+        if parsed.ndim != 2:
+            raise UsageError(
+                f"{label} holds an array of shape {parsed.shape}; the selector {shown(','.join(tokens))} "
+                "needs a table, a 2-D array, a JSON object or an .npz archive"
+            )
+        idx = _column_indices(tokens, None, parsed.shape[1], label)
+        return parsed[:, idx[0]] if len(idx) == 1 else parsed[:, idx]
+    if isinstance(parsed, _Table):
+        if tokens is None:
+            return parsed.matrix()
+        idx = _column_indices(tokens, parsed.names, parsed.ncols, label)
+        if len(idx) == 1:
+            return parsed.column(idx[0])
+        names = parsed.names or [str(j + 1) for j in range(parsed.ncols)]
+        return _stack([parsed.column(j) for j in idx], [names[j] for j in idx], label)
+    if isinstance(parsed, Npz):  # an .npz archive, or a JSON object
+        what, names, get = "array", parsed.names, parsed.array
+    else:
+        obj, what = typing.cast(tuple, parsed)
+        names = list(obj)
+
+        def get(name: str) -> np.ndarray:
+            return json_array(obj[name], lambda path: f"{label} key {shown(name)}{at(path)}")
+
+    if not names:
+        raise InputError(f"{label} holds no numbers (an empty {'object' if what == 'key' else 'archive'})")
+    if tokens is None:
+        if len(names) > 1:
+            raise InputError(f"{label} holds several {what}s ({listed(names)}); pick one as {label}:{what.upper()}")
+        tokens = names
+    for token in tokens:
+        if token not in names:
+            raise InputError(f"no {what} {shown(token)} in {label} ({what}s: {listed(names)})")
+    columns = [get(name) for name in tokens]
+    return columns[0] if len(columns) == 1 else _stack(columns, tokens, label)
 
 
-def _describe(value: object) -> str:
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    return "an object" if isinstance(value, dict) else repr(value)
+def _column_indices(tokens: list[str], names: list[str] | None, ncols: int, label: str) -> list[int]:
+    indices = []
+    for token in tokens:
+        if names is not None and token in names:
+            if names.count(token) > 1:
+                same = [str(j + 1) for j, name in enumerate(names) if name == token]
+                raise InputError(
+                    f"column {shown(token)} appears {len(same)} times in {label} (columns {', '.join(same)}); "
+                    f"select one by its index, as {label}:{same[0]}"
+                )
+            indices.append(names.index(token))
+        elif _INDEX.fullmatch(token):
+            if not 1 <= int(token) <= ncols:
+                raise InputError(f"column {token} is out of range: {label} has columns 1 to {ncols}")
+            indices.append(int(token) - 1)
+        elif names is None:
+            raise InputError(f"{label} has no header row: pick columns by index (1 to {ncols}), not {shown(token)}")
+        else:
+            raise InputError(f"no column {shown(token)} in {label} (columns: {listed(names)})")
+    return indices
 
 
-def _read_numpy(f: typing.BinaryIO, label: str) -> object:
-    """An .npy array, or an .npz archive as (NpzFile, "array"); never unpickles."""
-    magic = f.read(6)
-    f.seek(0)
-    try:
-        if magic == _NPY_MAGIC:
-            return _numeric(np.load(f, allow_pickle=False), label)
-        if magic.startswith(_ZIP_MAGICS):
-            return np.load(io.BytesIO(f.read()), allow_pickle=False), "array"
-    except InputError:
-        raise
-    except Exception as e:  # numpy's zip, zlib and format errors share no base class
-        raise InputError(f"{label} is not a valid NumPy file: {_numpy_reason(e)}") from None
-    raise InputError(f"{label} is not a NumPy .npy/.npz file (no NumPy or zip magic bytes)")
+def _stack(columns: list[np.ndarray], names: list[str], label: str) -> np.ndarray:
+    for column, name in zip(columns, names):
+        if column.ndim != 1 or len(column) != len(columns[0]):
+            raise InputError(
+                f"cannot put {shown(name)} of {label} beside the others: it has shape {column.shape}, "
+                f"expected ({len(columns[0])},); select one column at a time"
+            )
+    return np.column_stack(columns)
 
 
-def _numpy_reason(e: Exception) -> str:
-    if "allow_pickle" in str(e):
-        return "pickled/object arrays are refused"
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
-
-
-def _numeric(array: np.ndarray, where: str) -> np.ndarray:
-    if array.dtype.kind not in "fiu":
-        raise InputError(f"{where} has dtype {str(array.dtype)!r}; expected a float or integer array")
-    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+# --- inline --------------------------------------------------------------------------------
 
 
 def _parse_inline(text: str) -> np.ndarray:
@@ -405,15 +450,17 @@ def _parse_inline(text: str) -> np.ndarray:
     stripped = text.strip()
     if stripped.startswith("["):
         try:
-            value = json.loads(stripped)
-        except (ValueError, RecursionError) as e:
-            reason = e.msg if isinstance(e, json.JSONDecodeError) else "nested too deeply"
-            raise InputError(f"{_not_a_file(text)}: invalid inline JSON ({reason})") from None
-        array = _json_array(value, lambda path: f"inline input {text!r}{_at(path)}")
+            value = loads(stripped, "inline JSON")
+        except JsonSyntaxError as e:
+            raise InputError(f"{_not_a_file(text)}: {e.template}") from None
+        except InputError as e:
+            raise InputError(f"inline input {shown(text)}{e.template.removeprefix('inline JSON')}") from None
+        array = json_array(value, lambda path: f"inline input {shown(text)}{at(path)}")
     elif not stripped:
-        raise InputError(f"inline input {text!r} holds no numbers")
+        raise InputError(f"inline input {shown(text)} holds no numbers")
     else:
         rows = [_INLINE_SPLIT.split(row.strip()) for row in stripped.split(";")]
+
         def where(r: int, i: int) -> str:
             return f"row {r + 1}, item {i + 1}" if len(rows) > 1 else f"item {i + 1}"
 
@@ -423,26 +470,28 @@ def _parse_inline(text: str) -> np.ndarray:
             raise InputError(_not_a_file(text))
         if bad:
             r, i, cell = bad[0]
-            raise InputError(f"{_not_a_file(text)}: {cell!r} ({where(r, i)}) is not a number")
+            raise InputError(f"{_not_a_file(text)}: {shown(cell)} ({where(r, i)}) is not a number")
         for r, row in enumerate(rows):
             if row == [""]:
-                raise InputError(f"empty row {r + 1} in inline input {text!r}")
+                raise InputError(f"empty row {r + 1} in inline input {shown(text)}")
             if "" in row:
-                raise InputError(f"empty field in inline input {text!r} ({where(r, row.index(''))})")
+                raise InputError(f"empty field in inline input {shown(text)} ({where(r, row.index(''))})")
             if len(row) != len(rows[0]):
                 n = len(rows[0])
-                raise InputError(f"inline input {text!r} has {len(row)} numbers in row {r + 1}, {n} in row 1")
-        array = np.array(rows, dtype=np.float64).reshape(-1 if len(rows) == 1 else (len(rows), -1))
+                raise InputError(f"inline input {shown(text)} has {len(row)} numbers in row {r + 1}, {n} in row 1")
+        n = len(rows[0])
+        flat = _numbers([cell for row in rows for cell in row], lambda k: f"inline input {where(k // n, k % n)}", None)
+        array = flat if len(rows) == 1 else flat.reshape(len(rows), n)
         if array.shape == (1,):
             array = array.reshape(())  # one number: a 0-d array, like torch.tensor(3.0)
     if array.size == 0:
-        raise InputError(f"inline input {text!r} holds no numbers")
+        raise InputError(f"inline input {shown(text)} holds no numbers")
     return array
 
 
 def _not_a_file(text: str) -> str:
-    message = f"{text!r} is not an existing file, and not inline numbers such as '1,2,3' or '[[1,2],[3,4]]'"
+    message = f"{shown(text)} is not an existing file, and not inline numbers such as '1,2,3' or '[[1,2],[3,4]]'"
     head = text.rpartition(":")[0]
     if head:
-        message += f" ({head!r}, before the last ':', is not a file either)"
+        message += f" ({shown(head)}, before the last ':', is not a file either)"
     return message

@@ -3,19 +3,18 @@
 import numpy as np
 import pytest
 from golden_cases import case_id, load_cases
+from torch_oracle import integer_args
 
 import losscli.functional as F
 from losscli.errors import InputError, LossCliError, UsageError
 
 CASES = load_cases()
-INDEX_TARGET = {"cross_entropy", "nll_loss"}
 
 
 def run_core(case, dtype):
     name, args = case["function"], list(case["args"])
-    cast = [a.astype(dtype) for a in args]
-    if name in INDEX_TARGET and args[1].shape != args[0].shape:
-        cast[1] = args[1].astype(np.int64)
+    ints = integer_args(name, args)  # class indices, label lists and lengths stay int64
+    cast = [a.astype(np.int64) if i in ints else a.astype(dtype) for i, a in enumerate(args)]
     kwargs = {k: v.astype(dtype) if isinstance(v, np.ndarray) else v for k, v in case["kwargs"].items()}
     return np.asarray(getattr(F, name)(*cast, **kwargs))
 
@@ -43,6 +42,8 @@ def test_golden_file_covers_every_core_function():
 
 
 # The worked examples of ../shared/reference/torch-losses.md (torch 2.13 printed values).
+TRIPLET = ([[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 3.0]], [[0.0, 1.5], [2.0, 1.0]]),  # (args,): spec 3.19
+LINEAR = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]  # the Linear weight of spec 3.22
 SPEC_EXAMPLES = [
     (F.l1_loss, ([2.0, 3.0, 4.0], [2.5, 3.5, 4.5]), {}, 0.5),
     (F.mse_loss, ([2.0, 3.0, 4.0], [2.5, 3.5, 4.5]), {}, 0.25),
@@ -61,12 +62,73 @@ SPEC_EXAMPLES = [
     (F.cosine_embedding_loss, ([3.0, 4.0], [4.0, 3.0], -1), {"reduction": "none"}, 0.96),
     (F.kl_div, (np.log([[0.4, 0.6], [0.3, 0.7]]), [[0.5, 0.5], [0.4, 0.6]]), {"reduction": "batchmean"}, 0.02149671),
     (F.kl_div, ([-1.0, -2.0], [-0.5, -1.5]), {"reduction": "sum", "log_target": True}, 0.41483041),
+    # 3.5 - 3.22: the spec's inputs are float32, its references float64 of those: rel 1e-7 covers both
+    (F.nll_loss, (F.log_softmax(np.array([[1.0, 2.0, 3.0]] * 2), 1), [2, 0]), {}, 1.40760596),
+    (F.nll_loss, ([[-0.5, -1.0, -2.0], [-3.0, -0.1, -1.0]], [2, 1]), {"ignore_index": 1, "reduction": "none"}, [2.0, 0.0]),
+    (F.nll_loss, ([[-0.5, -1.0, -2.0], [-3.0, -0.1, -1.0]], [1, 1]), {"ignore_index": 1}, np.nan),
+    (F.binary_cross_entropy, ([0.2, 0.7, 0.9], [0.0, 1.0, 1.0]), {}, 0.22839302),
+    (F.binary_cross_entropy, ([0.0, 1.0, 0.5], [1.0, 0.0, 0.5]), {"reduction": "none"}, [100.0, 100.0, 0.69314718]),
+    (F.binary_cross_entropy, ([[0.2, 0.7, 0.9], [0.5, 0.5, 0.5]], [[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]]),
+     {"weight": [1.0, 2.0, 3.0]}, 0.9019097),
+    (F.poisson_nll_loss, ([0.5, 1.0, 2.0, 0.0], [0.0, 1.0, 2.0, 3.0]), {}, 1.9390148),
+    (F.poisson_nll_loss, ([0.5, 1.0, 2.0, 0.0], [0.0, 1.0, 2.0, 3.0]), {"log_input": False, "reduction": "none"},
+     [0.5, 0.99999999, 0.61370563, 55.26204223]),
+    (F.poisson_nll_loss, ([0.5, 1.0, 2.0, 0.0], [0.0, 1.0, 2.0, 3.0]), {"full": True, "reduction": "none"},
+     [1.64872127, 1.71828183, 4.04086258, 2.76408154]),
+    (F.gaussian_nll_loss, ([[1.0, 2.0], [3.0, 4.0]], [[1.5, 2.0], [2.0, 5.0]], [[0.5, 1.0], [2.0, 1.0]]),
+     {"reduction": "none"}, [[-0.09657359, 0.0], [0.59657359, 0.5]]),
+    (F.gaussian_nll_loss, ([[1.0, 2.0], [3.0, 4.0]], [[1.5, 2.0], [2.0, 5.0]], [1.0, 2.0]), {"full": True}, 1.24847533),
+    (F.gaussian_nll_loss, ([0.0, 0.0], [0.001, 1.0], [0.0, 1e-8]), {"reduction": "sum"}, 499986.68448949),
+    (F.hinge_embedding_loss, ([0.3, 2.0, -0.5, 0.7], [1.0, -1.0, -1.0, 0.5]), {"reduction": "none"},
+     [0.30000001, 0.0, 1.5, 1.0]),
+    (F.hinge_embedding_loss, ([0.3, 2.0, -0.5], [-1.0, -1.0, 1.0]), {"margin": 2.0}, 0.4),
+    (F.hinge_embedding_loss, ([[0.3, 2.0], [-0.5, 0.7]], [[1.0, -1.0], [-1.0, -1.0]]), {"reduction": "sum"}, 2.10000002),
+    (F.margin_ranking_loss, ([1.0, 2.0, 3.0], [2.0, 2.0, 1.0], [1.0, -1.0, 1.0]), {}, 0.33333333),
+    (F.margin_ranking_loss, ([1.0, 2.0, 3.0], [2.0, 2.0, 1.0], [1.0, -1.0, 1.0]), {"margin": 0.5, "reduction": "none"},
+     [1.5, 0.5, 0.0]),
+    (F.margin_ranking_loss, ([0.3, -0.2], [0.1, 0.4], [-1.0, -1.0]), {"margin": 0.1, "reduction": "sum"}, 0.30000001),
+    (F.soft_margin_loss, ([0.5, -1.0, 2.0], [1.0, 1.0, -1.0]), {}, 1.30475556),
+    (F.soft_margin_loss, ([[0.5, -1.0], [2.0, 0.0]], [[1.0, -1.0], [1.0, 0.5]]), {"reduction": "none"},
+     [[0.47407698, 0.31326169], [0.12692801, 0.69314718]]),
+    (F.multilabel_margin_loss, ([[0.1, 0.2, 0.4, 0.8]], [[3, 0, -1, 1]]), {}, 0.85),
+    (F.multilabel_margin_loss, ([[0.1, 0.2, 0.4, 0.8]] * 2, [[3, 3, -1, 1], [0, 1, 2, 3]]), {"reduction": "none"},
+     [0.64999999, 0.0]),
+    (F.multilabel_margin_loss, ([0.1, 0.2, 0.4, 0.8], [1, -1, 0, 0]), {"reduction": "none"}, 0.925),
+    (F.multilabel_soft_margin_loss, ([[0.5, -1.0, 2.0], [0.0, 1.0, -2.0]], [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]), {},
+     0.67460059),
+    (F.multilabel_soft_margin_loss, ([[0.5, -1.0, 2.0], [0.0, 1.0, -2.0]], [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+     {"weight": [1.0, 2.0, 3.0], "reduction": "none"}, [0.4937948, 2.5668182]),
+    (F.multilabel_soft_margin_loss, ([0.5, -1.0, 2.0], [1.0, 0.0, 1.0]), {"reduction": "sum"}, 0.30475556),
+    (F.multi_margin_loss, ([[0.1, 0.2, 0.4, 0.8]], [3]), {}, 0.32499999),
+    (F.multi_margin_loss, ([[0.1, 0.2, 0.4, 0.8], [0.5, 0.1, -0.3, 0.2]], [3, 0]),
+     {"p": 2, "margin": 0.5, "reduction": "none"}, [0.0025, 0.0125]),
+    (F.multi_margin_loss, ([[0.1, 0.2, 0.4, 0.8], [0.5, 0.1, -0.3, 0.2]], [3, 0]), {"weight": [1.0, 2.0, 3.0, 4.0]},
+     0.83749999),
+    (F.triplet_margin_loss, *TRIPLET, {"reduction": "none"}, [0.5, 2.0]),
+    (F.triplet_margin_loss, *TRIPLET, {"margin": 0.5, "p": 1.0, "swap": True}, 0.75),
+    (F.triplet_margin_loss, ([0.0, 0.0], [0.0, 0.0], [0.0, 0.0]), {}, 1.0),
+    (F.triplet_margin_with_distance_loss, *TRIPLET, {"reduction": "none"}, [0.5, 2.0]),
+    (F.triplet_margin_with_distance_loss, *TRIPLET, {"distance": "l1", "margin": 2.0}, 2.25),
+    (F.triplet_margin_with_distance_loss, *TRIPLET,
+     {"distance": lambda a, b: np.abs(a - b).sum(-1), "margin": 2.0}, 2.25),  # a callable, as in torch
+    (F.triplet_margin_with_distance_loss, *TRIPLET, {"swap": True, "reduction": "sum"}, 2.5),
+    (F.ctc_loss, (np.log(np.full((2, 1, 2), 0.5)), [[1]], [2], [1]), {}, 0.28768207),
+    (F.ctc_loss, (np.log(np.full((3, 2, 3), 1 / 3)), [[1, 2], [1, 1]], [3, 3], [2, 2]), {"reduction": "none"},
+     [1.68639901, 3.29583693]),
+    (F.ctc_loss, (np.log(np.full((2, 2, 2), 0.5)), [1, 1, 1], [2, 2], [2, 1]), {"zero_infinity": True}, 0.14384104),
+    (F.linear_cross_entropy, ([[1.0, 2.0], [1.0, 2.0]], LINEAR, [2, 0]), {}, 1.40760596),
+    (F.linear_cross_entropy, ([[1.0, 2.0], [0.0, -1.0]], LINEAR, [1, 1]),
+     {"linear_bias": [0.5, 0.0, -0.5], "label_smoothing": 0.2, "reduction": "none"}, [1.18026967, 1.73968905]),
+    (F.linear_cross_entropy, ([[1.0, 2.0], [1.0, 2.0]], LINEAR, [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]),
+     {"weight": [1.0, 2.0, 3.0]}, 1.81521193),
 ]
 
 
 @pytest.mark.parametrize("fn,args,kwargs,expected", SPEC_EXAMPLES, ids=lambda v: getattr(v, "__name__", ""))
 def test_spec_worked_examples(fn, args, kwargs, expected):
-    assert float(fn(*args, **kwargs)) == pytest.approx(expected, rel=1e-7)
+    got = np.asarray(fn(*args, **kwargs))
+    assert got.shape == np.shape(expected)
+    assert got == pytest.approx(np.asarray(expected), rel=1e-7, abs=1e-12, nan_ok=True)
 
 
 def test_reductions_relate():
@@ -90,6 +152,9 @@ def test_cosine_epsilon_is_torch_float32_constant():
     assert float(F.similarity.COSINE_EPSILON.astype(np.float64)) == 9.999999960041972e-13
 
 
+CTC_LP = np.log(np.full((3, 1, 3), 1 / 3))  # T=3 frames, N=1, C=3 classes
+
+
 @pytest.mark.parametrize("call,error,words", [
     (lambda: F.mse_loss([1.0, 2.0], [1.0, 2.0, 3.0]), InputError, "do not broadcast"),
     (lambda: F.smooth_l1_loss([1.0], [2.0], beta=-1), UsageError, "negative values for beta"),
@@ -109,6 +174,58 @@ def test_cosine_epsilon_is_torch_float32_constant():
      InputError, "does not broadcast"),
     (lambda: F.cosine_embedding_loss([[1.0, 0.0]], [[0.0, 1.0]], 1.0), InputError, "needs 1-d inputs"),
     (lambda: F.cosine_embedding_loss([[1.0, 0.0]], [[0.0, 1.0]], [[1.0]]), InputError, "0-d or 1-d"),
+    (lambda: F.nll_loss([[-1.0, -2.0]], [3]), InputError, "class index 3"),
+    (lambda: F.binary_cross_entropy([0.5, 1.5], [0.0, 1.0]), InputError, "input must hold probabilities in [0, 1]"),
+    (lambda: F.binary_cross_entropy([0.5, np.nan], [0.0, 1.0]), InputError, "got nan at position 1"),
+    (lambda: F.binary_cross_entropy([0.5], [2.0]), InputError, "target must hold probabilities"),
+    (lambda: F.binary_cross_entropy([0.5, 0.5], [[0.0, 1.0]]), InputError, "must be the same"),
+    (lambda: F.binary_cross_entropy([0.5, 0.5], [0.0, 1.0], weight=[1.0, 2.0, 3.0]), InputError, "does not broadcast"),
+    (lambda: F.soft_margin_loss([1.0, 2.0], [[1.0], [1.0]]), InputError, "does not broadcast"),
+    (lambda: F.margin_ranking_loss([1.0, 2.0], [1.0], [[1.0]]), InputError, "same number of dims"),
+    (lambda: F.multilabel_soft_margin_loss(3.0, 1.0), InputError, "class dimension"),
+    (lambda: F.multilabel_margin_loss([[0.1, 0.2]], [[2, -1]]), InputError, "holds 2 at row 0, position 0"),
+    (lambda: F.multilabel_margin_loss([[0.1, 0.2]], [[0, -2]]), InputError, "padded with -1"),
+    (lambda: F.multilabel_margin_loss([[0.1, 0.2]], [0, 1]), InputError, "must have input's shape (1, 2)"),
+    (lambda: F.multilabel_margin_loss(np.zeros((1, 2, 2)), np.zeros((1, 2, 2))), InputError, "(C,) or (N, C)"),
+    (lambda: F.multilabel_margin_loss(np.zeros((2, 0)), np.zeros((2, 0))), InputError, "C > 0"),
+    (lambda: F.multi_margin_loss([[1.0, 2.0]], [0], p=3), UsageError, "p must be 1 or 2"),
+    (lambda: F.multi_margin_loss([[1.0, 2.0]], [2]), InputError, "class index 2 at position 0, outside [0, 2)"),
+    (lambda: F.multi_margin_loss([[1.0, 2.0]], [0, 1]), InputError, "one class index per sample"),
+    (lambda: F.multi_margin_loss([[1.0, 2.0]], [0], weight=[1.0, 2.0, 3.0]), InputError, "one value per class (2)"),
+    (lambda: F.triplet_margin_loss([1.0], [2.0], [3.0], margin=0.0), UsageError, "margin must be greater than 0"),
+    (lambda: F.triplet_margin_loss([[1.0, 2.0]], [1.0, 2.0], [1.0, 2.0]), InputError, "same number of dims"),
+    (lambda: F.triplet_margin_loss([[1.0, 2.0]], [[1.0, 2.0, 3.0]], [[1.0, 2.0]]), InputError, "do not broadcast"),
+    (lambda: F.triplet_margin_with_distance_loss([1.0], [2.0], [3.0], distance="l3"), UsageError,
+     "distance must be one of pairwise, cosine, l1"),
+    (lambda: F.triplet_margin_with_distance_loss([1.0], [2.0], [3.0], margin=-1.0), UsageError, "greater than 0"),
+    (lambda: F.poisson_nll_loss([1.0, 2.0], [1.0, 2.0, 3.0]), InputError, "do not broadcast"),
+    (lambda: F.gaussian_nll_loss([1.0, 2.0], [1.0, 2.0], [-1.0, 1.0]), InputError, "var has a negative entry"),
+    (lambda: F.gaussian_nll_loss([1.0, 2.0], [1.0, 2.0], -0.5), InputError, "var has a negative entry"),
+    (lambda: F.gaussian_nll_loss([[1.0, 2.0]] * 2, [[1.0, 2.0]] * 2, [1.0, 2.0, 3.0]), InputError,
+     "var has shape (3,); for input of shape (2, 2)"),
+    (lambda: F.gaussian_nll_loss([[1.0, 2.0]] * 2, [[1.0, 2.0]] * 2, np.array(1.0)), InputError, "var has shape ()"),
+    (lambda: F.gaussian_nll_loss([1.0], [1.0], 1.0, reduction="avg"), UsageError, "not a valid value"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 2]], [3], [2], blank=3), UsageError, "blank must be a class index in [0, 3)"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 2]], [4], [2]), InputError, "input_lengths holds 4, more than the 3 frames"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 0]], [3], [2]), InputError, "label 0 for sample 0, position 1"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 3]], [3], [2]), InputError, "must lie in [0, 3) and differ from blank (0)"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 2]], [3], [-1]), InputError, "target_lengths holds a negative length"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 2]], [3, 3], [2]), InputError, "one length per sample (1), got 2"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 2]], [3], [2.5]), InputError, "target_lengths must hold whole lengths"),
+    (lambda: F.ctc_loss(CTC_LP, [[1, 2]], [3], [3]), InputError, "S >= the longest target (3)"),
+    (lambda: F.ctc_loss(CTC_LP, [1, 2, 1], [3], [2]), InputError, "sum(target_lengths) = 2 labels, got 3"),
+    (lambda: F.ctc_loss(np.zeros((0, 1, 3)), [[1]], [0], [1]), InputError, "must not be empty"),
+    (lambda: F.ctc_loss(CTC_LP[None], [[1]], [3], [1]), InputError, "(T, N, C) or (T, C)"),
+    (lambda: F.ctc_loss(CTC_LP, [[1.5]], [3], [1]), InputError, "targets must hold whole labels"),
+    (lambda: F.linear_cross_entropy([[1.0, 2.0]], [[1.0, 2.0, 3.0]], [0]), InputError,
+     "linear_weight has 3 input features (its last dim) but input has 2"),
+    (lambda: F.linear_cross_entropy([[1.0, 2.0]], [[1.0, 2.0]] * 3, [0], linear_bias=[1.0]), InputError,
+     "linear_bias must have shape (3,)"),
+    (lambda: F.linear_cross_entropy([[1.0, 2.0]], [[1.0, 2.0]] * 3, [[0.2, 0.3, 0.5]], ignore_index=-100), UsageError,
+     "ignore_index cannot be given with class-probability targets"),
+    (lambda: F.linear_cross_entropy([1.0, 2.0], np.ones((3, 2, 2)), [0]), InputError, "needs batched (N, D) input"),
+    (lambda: F.linear_cross_entropy(np.ones((1, 1, 2)), [[1.0, 2.0]], [0]), InputError, "(D,) or (N, D) features"),
+    (lambda: F.linear_cross_entropy([[1.0, 2.0]], [[1.0, 2.0]] * 3, [3]), InputError, "class index 3"),
 ])
 def test_errors_name_the_problem(call, error, words):
     with pytest.raises(error) as info:
@@ -134,3 +251,54 @@ def test_package_reexports_exactly_the_core():
     # F.__all__ is the torch counterparts; F.BEYOND_TORCH the rest (tests/test_beyond_torch.py)
     assert set(losscli._CORE) == set(F.__all__) | set(F.BEYOND_TORCH)
     assert losscli.mse_loss is F.mse_loss
+
+
+def test_error_messages_name_the_new_arguments():
+    with pytest.raises(InputError) as info:
+        F.gaussian_nll_loss([1.0, 2.0], [1.0, 2.0], [-1.0, 1.0])
+    assert info.value.render({"var": "--var"}).startswith("--var has a negative entry")
+    with pytest.raises(UsageError) as info:
+        F.multi_margin_loss([[1.0, 2.0]], [0], p=3)
+    assert info.value.render({"p": "--p"}) == "--p must be 1 or 2 (torch supports only these), got 3"
+
+
+@pytest.mark.parametrize("fn,args", [
+    (F.multi_margin_loss, (np.zeros((0, 3)), np.zeros(0, dtype=np.int64))),
+    (F.multilabel_margin_loss, (np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64))),
+])
+def test_empty_batch_where_torch_is_undefined_gives_nan_mean_and_zero_sum(fn, args):
+    # torch returns uninitialised memory here (spec 2.1); losscli returns what an empty mean and sum are
+    for dtype in (np.float64, np.float32):
+        x = args[0].astype(dtype)
+        assert np.isnan(fn(x, args[1])) and fn(x, args[1]).dtype == dtype
+        assert fn(x, args[1], reduction="sum") == 0
+        assert fn(x, args[1], reduction="none").shape == (0,)
+
+
+def test_ctc_mean_divides_each_loss_by_its_target_length():
+    rng = np.random.default_rng(3)
+    lp = F.log_softmax(rng.normal(size=(6, 3, 4)), 2)
+    targets, il, tl = [[1, 2, 3], [2, 2, 0], [3, 0, 0]], [6, 5, 6], [3, 2, 0]
+    none = F.ctc_loss(lp, targets, il, tl, reduction="none")
+    assert F.ctc_loss(lp, targets, il, tl) == pytest.approx(np.mean(none / np.maximum(tl, 1)), rel=1e-14)
+    assert F.ctc_loss(lp, targets, il, tl, reduction="sum") == pytest.approx(none.sum(), rel=1e-14)
+    # padding after each target's length is never read, whatever it holds (here the blank)
+    assert F.ctc_loss(lp, [1, 2, 3, 2, 2], il, tl, reduction="none") == pytest.approx(none, rel=1e-15)
+
+
+def test_ctc_is_finite_on_long_sequences_in_float32():
+    # the recursion is in log space: 2,000 frames of probability ~1/20 do not underflow
+    rng = np.random.default_rng(4)
+    lp = F.log_softmax(rng.normal(size=(2000, 1, 20)).astype(np.float32), 2)
+    value = F.ctc_loss(lp, rng.integers(1, 20, size=(1, 300)), [2000], [300], reduction="sum")
+    assert value.dtype == np.float32 and np.isfinite(value) and value > 0
+
+
+def test_multilabel_margin_bounded_memory_gives_the_same_rows():
+    # rows are processed in chunks of the (rows, labels, classes) tensor; the split must not matter
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(700, 90))
+    labels = np.where(rng.random((700, 90)) < 0.1, -1, rng.integers(0, 90, size=(700, 90)))
+    none = F.multilabel_margin_loss(x, labels, reduction="none")
+    one_by_one = [F.multilabel_margin_loss(x[i], labels[i], reduction="none") for i in (0, 350, 699)]
+    assert none[[0, 350, 699]] == pytest.approx(np.array(one_by_one), rel=1e-15)

@@ -204,7 +204,7 @@ def test_inline_non_finite():
         ("1,2,abc", ["not an existing file", "'abc'", "item 3", "not a number"]),
         ("1_000", ["not an existing file", "not inline numbers"]),
         ("0x10", ["not an existing file"]),
-        ("[1, 2", ["not an existing file", "invalid inline JSON"]),
+        ("[1, 2", ["not an existing file", "inline JSON line 1, column 6: invalid JSON"]),
         ("[1, true]", ["true is not a number", "[1]"]),
         ("[1, [2]]", ["mixed nesting depth"]),
         ("[[1, 2], [3]]", ["ragged"]),
@@ -388,7 +388,7 @@ def test_stdin_defaults_to_sys_stdin_lazily(monkeypatch):
         ("run.csv", "pred,target\n1,2\n", ":0", ["column 0 is out of range", "columns 1 to 2"]),
         ("run.csv", "pred,target\n1,2\n", ":3", ["column 3 is out of range", "columns 1 to 2"]),
         ("run.csv", "1,2\n3,4\n", ":pred", ["has no header row", "1 to 2", "'pred'"]),
-        ("run.csv", "a,a\n1,2\n", ":a", ["'a' appears several times"]),
+        ("run.csv", "a,b,a\n1,2,3\n", ":a", ["'a' appears 2 times", "(columns 1, 3)", "run.csv:1"]),
         ("e.csv", "", "", ["e.csv holds no numbers"]),
         ("e.csv", "\n \n", "", ["holds no numbers"]),
         ("h.csv", "a,b\n", "", ["holds no numbers", "header"]),
@@ -404,7 +404,7 @@ def test_stdin_defaults_to_sys_stdin_lazily(monkeypatch):
         ("run.json", '[1, 2', "", ["run.json line 1, column 6: invalid JSON"]),
         ("run.json", "[true, 1]", "", ["true is not a number", "[0]"]),
         ("run.json", "[1, null]", "", ["null is not a number"]),
-        ("run.json", '"abc"', "", ["'abc' is not a number"]),
+        ("run.json", '"abc"', "", ["run.json holds the JSON string 'abc'", "expected an array"]),
         ("run.json", "[[1, 2], [3]]", "", ["ragged"]),
         ("run.json", "[[1, 2], 3]", "", ["mixed nesting depth"]),
         ("run.json", '[{"a": 1}, {"b": 2}]', ":a", ["record 2 has no key 'a'"]),
@@ -427,7 +427,7 @@ def test_stdin_defaults_to_sys_stdin_lazily(monkeypatch):
         ("s.npy", npy_bytes(np.array(["a"])), "", ["dtype '<U1'"]),
         ("r.npy", npy_bytes(np.zeros(2, dtype=[("a", "f8")])), "", ["dtype", "expected a float or integer"]),
         ("z.npy", npy_bytes(np.zeros(0)), "", ["z.npy holds no numbers"]),
-        ("t.npy", npy_bytes(np.zeros(3))[:-5], "", ["t.npy is not a valid NumPy file"]),
+        ("t.npy", npy_bytes(np.zeros(3))[:-5], "", ["t.npy is truncated", "(24 bytes), but 19 bytes follow"]),
         ("f.npy", "1,2,3", "", ["f.npy is not a NumPy .npy/.npz file"]),
         ("o.npz", npz_bytes(a=np.array([None])), ":a", ["array 'a'", "pickled/object arrays are refused"]),
         ("e.npz", npz_bytes(), "", ["holds no numbers"]),
@@ -489,7 +489,7 @@ def test_directory_and_unreadable_file(tmp_path, monkeypatch):
 
 
 def test_stdin_errors():
-    assert error("-", b"") == "--pred: stdin holds no numbers"
+    assert error("-", b"") == "--pred: stdin holds no numbers (an empty file)"
     assert "stdin line 2, column 1: 'x' is not a number" in error("-", b"1,2\nx,3\n")
     assert "stdin line 1 is not UTF-8" in error("-", b"\xff\xfe1")
     assert "stdin line 1, column 6: invalid JSON" in error("-", b"[1, 2")

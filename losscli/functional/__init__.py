@@ -6,15 +6,27 @@ Functions take NumPy arrays (or anything np.asarray takes) and return a NumPy sc
 
 from ._common import REDUCTIONS
 from .classification import (
+    binary_cross_entropy,
     binary_cross_entropy_with_logits,
     class_indices,
     cross_entropy,
+    linear_cross_entropy,
     log_softmax,
+    multi_margin_loss,
     nll_loss,
+    soft_margin_loss,
 )
-from .distribution import kl_div
+from .distribution import gaussian_nll_loss, kl_div, poisson_nll_loss
+from .multilabel import multilabel_margin_loss, multilabel_soft_margin_loss
 from .regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
-from .similarity import cosine_embedding_loss
+from .sequence import ctc_loss
+from .similarity import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 
 # Losses torch lacks, with the numbers of the library users know them from (scikit-learn,
 # Keras, torchvision); tests/test_beyond_torch.py checks them against it. They stay out of
@@ -35,15 +47,28 @@ BEYOND_TORCH = (
 
 __all__ = [
     "REDUCTIONS",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "class_indices",
     "cosine_embedding_loss",
     "cross_entropy",
+    "ctc_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
     "huber_loss",
     "kl_div",
     "l1_loss",
+    "linear_cross_entropy",
     "log_softmax",
+    "margin_ranking_loss",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
+    "poisson_nll_loss",
     "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]

@@ -14,19 +14,19 @@ def log_softmax(input, axis: int) -> np.ndarray:
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def class_indices(target, name: str = "target") -> np.ndarray:
+def class_indices(target, name: str = "target", what: str = "class indices") -> np.ndarray:
     """Integral class indices as int64; floats must be whole numbers (2.0 yes, 2.5 no)."""
     t = np.asarray(target)
     if t.dtype.kind in "iu":
         return t.astype(np.int64, copy=False)
     if t.dtype.kind != "f":
-        raise InputError(f"{{{name}}} must hold class indices, got dtype {t.dtype}")
+        raise InputError(f"{{{name}}} must hold {what}, got dtype {t.dtype}")
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(t) | (t != np.round(t))
     if bad.any():
         pos = np.argwhere(bad)[0]
         raise InputError(
-            f"{{{name}}} must hold whole class indices, got {t[tuple(pos)]!r} at {_where(pos)}"
+            f"{{{name}}} must hold whole {what}, got {t[tuple(pos)]!r} at {_where(pos)}"
         )
     return t.astype(np.int64)
 
@@ -201,3 +201,155 @@ def binary_cross_entropy_with_logits(
         check_fits("weight", w, "input", x.shape)
         loss = loss * w.astype(dt, copy=False)
     return reduce(loss, reduction)
+
+
+@np.errstate(all="ignore")
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """BCE on probabilities: -w [y max(log x, -100) + (1 - y) max(log(1 - x), -100)].
+
+    input and target have one shape and lie in [0, 1]. Each log is clamped at -100 as torch does,
+    so x = 0 with y = 1 costs 100, not inf. weight broadcasts to input's shape; 'mean' is the
+    plain mean over elements (weights are not normalised).
+    """
+    check_reduction(reduction)
+    x, y = as_float(input, "input"), as_float(target, "target")
+    if y.shape != x.shape:
+        raise InputError(
+            f"{{target}} has shape {shape_str(y.shape)} but {{input}} has {shape_str(x.shape)}; "
+            "they must be the same"
+        )
+    for name, a in (("input", x), ("target", y)):
+        bad = ~((a >= 0) & (a <= 1))  # nan too, as in torch
+        if bad.any():
+            pos = np.argwhere(bad)[0]
+            raise InputError(f"{{{name}}} must hold probabilities in [0, 1], got {a[tuple(pos)]} at {_where(pos)}")
+    dt = np.result_type(x, y)
+    floor = dt.type(-100)
+    # torch's kernel: (y - 1) max(log1p(-x), -100) - y max(log x, -100); each log clamped alone
+    loss = (y - dt.type(1)) * np.maximum(np.log1p(-x), floor) - y * np.maximum(np.log(x), floor)
+    if weight is not None:
+        w = as_float(weight, "weight")
+        check_fits("weight", w, "input", x.shape)
+        loss = loss * w.astype(dt, copy=False)
+    return reduce(loss, reduction)
+
+
+@np.errstate(all="ignore")
+def soft_margin_loss(input, target, reduction: str = "mean"):
+    """Two-class logistic loss log(1 + exp(-target * input)) for targets 1 and -1.
+
+    Evaluated naively as torch does: float32 overflows to inf once -target * input > 88.7.
+    target may broadcast to input's shape but not enlarge it.
+    """
+    check_reduction(reduction)
+    x, y = as_float(input, "input"), as_float(target, "target")
+    check_fits("target", y, "input", x.shape)
+    z = (-x * y).astype(x.dtype, copy=False)  # torch writes into an input-shaped, input-dtype tensor
+    return reduce(np.log1p(np.exp(z)), reduction)
+
+
+def _rows_of_classes(x: np.ndarray, what: str) -> tuple[int, int]:
+    """(samples, classes) of a (C,), (N, C) or 0-d input, as torch's multi-margin kernels read it."""
+    if x.ndim > 2 or (x.ndim >= 1 and x.shape[-1] == 0):
+        raise InputError(f"{{input}} must be (C,) or (N, C) {what} with C > 0, got shape {shape_str(x.shape)}")
+    return (x.shape[0] if x.ndim == 2 else 1), (x.shape[-1] if x.ndim else 1)
+
+
+def undefined_empty(reduction: str, dtype):
+    """'mean' and 'sum' of an empty batch, where torch returns uninitialised memory: nan and 0."""
+    return dtype.type(np.nan) if reduction == "mean" else dtype.type(0)
+
+
+@np.errstate(all="ignore")
+def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None, reduction: str = "mean"):
+    """Multi-class hinge: loss_n = sum_{i != y} w[y] max(0, margin - x[y] + x[i])^p / C.
+
+    input is (N, C) with target (N,), or (C,) with a 0-d or (1,) target; p is 1 or 2. Each row
+    sums in the input dtype and the batch in float64, as torch does. On an empty batch torch
+    returns uninitialised memory for 'mean' and 'sum'; this returns nan and 0.
+    """
+    check_reduction(reduction)
+    if p not in (1, 2):
+        raise UsageError(f"{{p}} must be 1 or 2 (torch supports only these), got {p}")
+    x = as_float(input, "input")
+    t = class_indices(target)
+    nframe, dim = _rows_of_classes(x, "scores")
+    if t.ndim > 1 or t.size != nframe:
+        raise InputError(
+            f"{{target}} must hold one class index per sample, {nframe}, for {{input}} of shape "
+            f"{shape_str(x.shape)}; got shape {shape_str(t.shape)}"
+        )
+    dt = x.dtype
+    w = None if weight is None else _class_weight(weight, dim, dt)
+    rows, labels = x.reshape(nframe, dim), t.reshape(nframe)
+    bad = (labels < 0) | (labels >= dim)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(f"{{target}} holds class index {labels[i]} at position {i}, outside [0, {dim})")
+    vector = reduction == "none" and t.ndim > 0
+    if nframe == 0:
+        return np.zeros(0, dt) if vector else undefined_empty(reduction, dt)
+    picked = rows[np.arange(nframe), labels][:, None]
+    z = (dt.type(margin) - picked) + rows  # in the input dtype, in torch's order
+    h = z if p == 1 else z * z
+    if w is not None:
+        h = h * w[labels][:, None]
+    h = np.where((z > 0) & (np.arange(dim) != labels[:, None]), h, dt.type(0))
+    # torch adds a row's terms one after another in the input dtype: a cumulative sum does too
+    per_sample = np.cumsum(h, axis=1, dtype=dt)[:, -1] / dt.type(dim)
+    if vector:
+        return per_sample
+    total = per_sample.astype(np.float64).sum()
+    return dt.type(total / nframe if reduction == "mean" else total)
+
+
+@np.errstate(all="ignore")
+def linear_cross_entropy(
+    input,
+    linear_weight,
+    target,
+    *,
+    linear_bias=None,
+    weight=None,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+):
+    """Cross entropy of a linear layer's logits: cross_entropy(input @ linear_weight.T + linear_bias, target).
+
+    input is (D,) or (N, D) features; linear_weight is (C, D), or (C, d1, ..., dK, D) for logits
+    (N, C, d1, ..., dK). A target of the logits' shape holds class probabilities (then
+    ignore_index must stay None); otherwise class indices, with ignore_index None meaning -100.
+    """
+    check_reduction(reduction)
+    x, lw = as_float(input, "input"), as_float(linear_weight, "linear_weight")
+    if x.ndim not in (1, 2):
+        raise InputError(f"{{input}} must be (D,) or (N, D) features, got shape {shape_str(x.shape)}")
+    if lw.ndim < 2:
+        raise InputError(f"{{linear_weight}} must be (C, D) or (C, d1, ..., D), got shape {shape_str(lw.shape)}")
+    if lw.shape[-1] != x.shape[-1]:
+        raise InputError(
+            f"{{linear_weight}} has {lw.shape[-1]} input features (its last dim) but {{input}} "
+            f"has {x.shape[-1]}"
+        )
+    n_classes, out_features = lw.shape[0], lw.shape[1:-1]
+    if out_features and x.ndim == 1:
+        raise InputError(
+            f"a K-dimensional {{linear_weight}} {shape_str(lw.shape)} needs batched (N, D) {{input}}, "
+            f"got shape {shape_str(x.shape)}"
+        )
+    dt = np.result_type(x, lw)
+    logits = x.astype(dt, copy=False) @ lw.reshape(-1, lw.shape[-1]).astype(dt, copy=False).T
+    if linear_bias is not None:
+        b = as_float(linear_bias, "linear_bias")
+        if b.shape != (n_classes, *out_features):
+            raise InputError(
+                f"{{linear_bias}} must have shape {shape_str((n_classes, *out_features))}, "
+                f"got {shape_str(b.shape)}"
+            )
+        logits = logits + b.reshape(-1)
+    logits = logits.reshape((*x.shape[:-1], n_classes, *out_features))
+    if np.shape(target) == logits.shape and ignore_index is not None:
+        raise UsageError("{ignore_index} cannot be given with class-probability targets")
+    return cross_entropy(logits, target, weight=weight, ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)

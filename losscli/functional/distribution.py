@@ -1,8 +1,12 @@
-"""Distribution losses: KL divergence (torch 2.13 semantics)."""
+"""Distribution losses: KL divergence, Poisson and Gaussian negative log likelihood (torch 2.13 semantics)."""
+
+import math
+import numbers
 
 import numpy as np
 
-from ._common import REDUCTIONS, as_float, broadcast_shape, check_reduction, reduce
+from ..errors import InputError, UsageError
+from ._common import REDUCTIONS, as_float, broadcast_shape, check_reduction, reduce, shape_str
 
 
 @np.errstate(all="ignore")
@@ -27,3 +31,67 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     if x.ndim == 0:
         return total
     return total / loss.dtype.type(x.shape[0]) if x.shape[0] else loss.dtype.type(np.nan)
+
+
+@np.errstate(all="ignore")
+def poisson_nll_loss(
+    input, target, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = "mean"
+):
+    """Poisson NLL of counts: exp(input) - target * input, or input - target * log(input + eps)
+    without log_input.
+
+    full adds the Stirling term target log(target) - target + 0.5 log(2 pi target), only where
+    target > 1 (torch's mask). Shapes broadcast.
+    """
+    check_reduction(reduction)
+    x, y = as_float(input, "input"), as_float(target, "target")
+    broadcast_shape(("input", x), ("target", y))
+    dt = np.result_type(x, y)
+    loss = np.exp(x) - y * x if log_input else x - y * np.log(x + dt.type(eps))
+    if full:
+        stirling = y * np.log(y) - y + dt.type(0.5) * np.log(dt.type(2 * math.pi) * y)
+        loss = loss + np.where(y <= 1, dt.type(0), stirling)
+    return reduce(loss, reduction)
+
+
+def _variance(var, x: np.ndarray) -> np.ndarray:
+    """var checked and shaped as torch does: non-negative; input's shape, one dim fewer (unsqueezed
+    at the end), or input's dims with exactly one mismatching size of 1; a number for all."""
+    if isinstance(var, numbers.Real) and not isinstance(var, np.ndarray):
+        if var < 0:
+            raise InputError("{var} has a negative entry; variances must be >= 0")
+        return np.full_like(x, var)
+    v = as_float(var, "var")
+    if (v < 0).any():
+        raise InputError(f"{{var}} has a negative entry ({v[v < 0].ravel()[0]}); variances must be >= 0")
+    if v.shape == x.shape:
+        return v
+    if v.shape == x.shape[:-1]:
+        return v[..., None]  # homoscedastic over the last dim
+    if v.ndim == x.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b) == 1:
+        return v
+    raise InputError(
+        f"{{var}} has shape {shape_str(v.shape)}; for {{input}} of shape {shape_str(x.shape)} it "
+        f"must be {shape_str(x.shape)}, {shape_str(x.shape[:-1])}, that shape with one size set "
+        "to 1, or a single number"
+    )
+
+
+@np.errstate(all="ignore")
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
+    """Gaussian NLL: 0.5 (log v + (input - target)^2 / v) with v = max(var, eps), + 0.5 log(2 pi) if full.
+
+    var is one variance per element, per sample (one fewer dim), a shape with one size-1 dim, or
+    a number. target broadcasts against input.
+    """
+    x, y = as_float(input, "input"), as_float(target, "target")
+    v = _variance(var, x)
+    if reduction not in REDUCTIONS:
+        raise UsageError(f"{reduction!r} is not a valid value for reduction (one of {', '.join(REDUCTIONS)})")
+    broadcast_shape(("input", x), ("target", y), ("var", v))
+    v = np.maximum(v, v.dtype.type(eps))  # clamped for stability
+    dt = np.result_type(x, y, v)
+    loss = dt.type(0.5) * (np.log(v) + (x - y) ** 2 / v)
+    if full:
+        loss = loss + dt.type(0.5 * math.log(2 * math.pi))
+    return reduce(loss, reduction)
