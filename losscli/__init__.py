@@ -36,6 +36,15 @@ _CORE = frozenset({
     "soft_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
+    # closed-form input gradients (torch's backward kernel names)
+    "binary_cross_entropy_with_logits_backward",
+    "cosine_embedding_loss_backward",
+    "cross_entropy_backward",
+    "huber_loss_backward",
+    "kl_div_backward",
+    "l1_loss_backward",
+    "mse_loss_backward",
+    "smooth_l1_loss_backward",
     # losses torch lacks (scikit-learn, Keras, torchvision semantics)
     "hinge_loss",
     "log_cosh_loss",

@@ -248,8 +248,10 @@ def test_ignored_targets_are_not_range_checked():
 def test_package_reexports_exactly_the_core():
     import losscli
 
-    # F.__all__ is the torch counterparts; F.BEYOND_TORCH the rest (tests/test_beyond_torch.py)
-    assert set(losscli._CORE) == set(F.__all__) | set(F.BEYOND_TORCH)
+    # F.__all__ is the torch counterparts; F.BEYOND_TORCH the rest (tests/test_beyond_torch.py);
+    # F.GRADIENTS the closed-form gradients (tests/test_gradients.py)
+    assert set(losscli._CORE) == set(F.__all__) | set(F.BEYOND_TORCH) | set(F.GRADIENTS)
+    assert all(callable(getattr(F, name)) for name in F.GRADIENTS)
     assert losscli.mse_loss is F.mse_loss
 
 

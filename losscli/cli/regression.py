@@ -9,23 +9,25 @@ import losscli as F  # the core, loaded lazily on first use
 from .shared import REGRESSION, PredOpt, Run, TargetOpt, loss_command
 
 
-@loss_command("mse", REGRESSION, "mse_loss", broadcast=True)
+@loss_command("mse", REGRESSION, "mse_loss", broadcast=True, grad=True)
 def mse(run: Run, pred: PredOpt, target: TargetOpt):
     """Mean squared error (pred - target)²: regression; punishes large errors most."""
     x, y = run.array("--pred", pred), run.array("--target", target)
     run.same_shape(("--pred", x), ("--target", y))
-    return run.result(F.mse_loss(x, y, reduction=run.reduction), x, pred=x, target=y)
+    grad = run.grad and {"pred": F.mse_loss_backward(x, y, reduction=run.reduction)}
+    return run.result(F.mse_loss(x, y, reduction=run.reduction), x, grad=grad, pred=x, target=y)
 
 
-@loss_command("l1", REGRESSION, "l1_loss", broadcast=True)
+@loss_command("l1", REGRESSION, "l1_loss", broadcast=True, grad=True)
 def l1(run: Run, pred: PredOpt, target: TargetOpt):
     """Mean absolute error |pred - target|: regression robust to outliers."""
     x, y = run.array("--pred", pred), run.array("--target", target)
     run.same_shape(("--pred", x), ("--target", y))
-    return run.result(F.l1_loss(x, y, reduction=run.reduction), x, pred=x, target=y)
+    grad = run.grad and {"pred": F.l1_loss_backward(x, y, reduction=run.reduction)}
+    return run.result(F.l1_loss(x, y, reduction=run.reduction), x, grad=grad, pred=x, target=y)
 
 
-@loss_command("smooth-l1", REGRESSION, "smooth_l1_loss", broadcast=True)
+@loss_command("smooth-l1", REGRESSION, "smooth_l1_loss", broadcast=True, grad=True)
 def smooth_l1(
     run: Run,
     pred: PredOpt,
@@ -36,10 +38,11 @@ def smooth_l1(
     x, y = run.array("--pred", pred), run.array("--target", target)
     run.same_shape(("--pred", x), ("--target", y))
     value = F.smooth_l1_loss(x, y, reduction=run.reduction, beta=beta)
-    return run.result(value, x, {"beta": beta}, pred=x, target=y)
+    grad = run.grad and {"pred": F.smooth_l1_loss_backward(x, y, reduction=run.reduction, beta=beta)}
+    return run.result(value, x, {"beta": beta}, grad=grad, pred=x, target=y)
 
 
-@loss_command("huber", REGRESSION, "huber_loss", broadcast=True)
+@loss_command("huber", REGRESSION, "huber_loss", broadcast=True, grad=True)
 def huber(
     run: Run,
     pred: PredOpt,
@@ -50,7 +53,8 @@ def huber(
     x, y = run.array("--pred", pred), run.array("--target", target)
     run.same_shape(("--pred", x), ("--target", y))
     value = F.huber_loss(x, y, reduction=run.reduction, delta=delta)
-    return run.result(value, x, {"delta": delta}, pred=x, target=y)
+    grad = run.grad and {"pred": F.huber_loss_backward(x, y, reduction=run.reduction, delta=delta)}
+    return run.result(value, x, {"delta": delta}, grad=grad, pred=x, target=y)
 
 
 @loss_command("log-cosh", REGRESSION, "log_cosh_loss", broadcast=True)

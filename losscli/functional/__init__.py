@@ -28,6 +28,29 @@ from .similarity import (
     triplet_margin_with_distance_loss,
 )
 
+# Closed-form input gradients of the seed losses, named after torch's ATen backward kernels.
+from .gradients import (
+    binary_cross_entropy_with_logits_backward,
+    cosine_embedding_loss_backward,
+    cross_entropy_backward,
+    huber_loss_backward,
+    kl_div_backward,
+    l1_loss_backward,
+    mse_loss_backward,
+    smooth_l1_loss_backward,
+)
+
+GRADIENTS = (
+    "binary_cross_entropy_with_logits_backward",
+    "cosine_embedding_loss_backward",
+    "cross_entropy_backward",
+    "huber_loss_backward",
+    "kl_div_backward",
+    "l1_loss_backward",
+    "mse_loss_backward",
+    "smooth_l1_loss_backward",
+)
+
 # Losses torch lacks, with the numbers of the library users know them from (scikit-learn,
 # Keras, torchvision); tests/test_beyond_torch.py checks them against it. They stay out of
 # __all__, which lists the torch.nn.functional counterparts the torch tests iterate over.
