@@ -45,6 +45,7 @@ _NUMBER = re.compile(
 )
 # A number written with a decimal comma or thousands separators: '1,5', '-0,25', '1,000.5'.
 _COMMA_NUMBER = re.compile(r"[+-]?[0-9][0-9.]*,[0-9.,]*[0-9](?:[eE][+-]?[0-9]+)?")
+_NAME = re.compile(r"[ \t]*[^0-9.,;|+\- \t]")
 _INTEGER = re.compile(r"[ \t]*[+-]?[0-9]+[ \t]*")
 _INDEX = re.compile(r"[0-9]+")
 _INLINE_SPLIT = re.compile(r"[ \t\r\n]*,[ \t\r\n]*|[ \t\r\n]+")
@@ -72,7 +73,8 @@ class Sources:
             return self._load(option, source)
         except (InputError, UsageError) as e:
             # Braces here can only come from user text (names, tokens): keep them as they are.
-            raise type(e)(escape(f"{option}: {e.template}")) from None
+            kind = UsageError if isinstance(e, UsageError) else InputError
+            raise kind(escape(f"{option}: {e.template}")) from None
 
     def _load(self, option: str, source: str) -> np.ndarray:
         if len(source) > INLINE_LIMIT:  # far longer than any path: parsing it would only waste time
@@ -132,6 +134,8 @@ class Sources:
             if stream.isatty():  # waiting for a person to type data is never what was meant
                 raise UsageError("stdin is a terminal: pipe data in (cmd | losscli ... -) or name a file")
             return _read_capped(stream, "stdin")
+        except (InputError, UsageError):
+            raise
         except (OSError, ValueError) as e:  # ValueError: a closed stream
             raise InputError(f"cannot read stdin: {getattr(e, 'strerror', None) or e}") from None
 
@@ -276,6 +280,8 @@ class _Table:
 def _tabled(parsed: object, label: str) -> object:
     if isinstance(parsed, Records):
         names = list(dict.fromkeys(key for record in parsed.rows for key in record))
+        if not names:
+            raise InputError(f"{label} holds no numbers (records without keys)")
         return _Table(parsed.rows, names, parsed.at, parsed.unit, label)
     return parsed
 
@@ -314,7 +320,9 @@ def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
             message += f" ({_DECIMAL_COMMA}; if another character separates the columns, pass --delimiter)"
         raise InputError(message)
     names = None
-    if any(cell.strip() and not _NUMBER.fullmatch(cell) and not _hint(cell.strip(), delimiter) for cell in rows[0]):
+    # The first row is a header when a cell is no number and starts as no number does: '1,5',
+    # '0x10' or '1_000' on line 1 are bad numbers to report there, not column names.
+    if any(_NAME.match(cell) and not _NUMBER.fullmatch(cell) for cell in rows[0]):
         names, rows, at = [cell.strip() for cell in rows[0]], rows[1:], at[1:]
         if not rows:
             raise InputError(f"{label} holds no numbers (a header row and no data)")
@@ -371,8 +379,8 @@ def _hint(token: str, delimiter: str | None) -> str | None:
 def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
     """The one selection step of every format: a table, a plain array, or named arrays."""
     if isinstance(parsed, np.ndarray):
-        if tokens is None:
-            return parsed
+        if tokens is None or parsed.size == 0:
+            return parsed  # an empty array is refused by the caller
         if parsed.ndim != 2:
             raise UsageError(
                 f"{label} holds an array of shape {parsed.shape}; the selector {shown(','.join(tokens))} "

@@ -516,9 +516,10 @@ def _reference_number(token):
     if "_" in token or not token.isascii():
         return None
     try:
-        return float(token)
+        number = float(token)
     except ValueError:
         return None
+    return None if math.isinf(number) and "inf" not in token.lower() else number  # 1e999 is refused
 
 
 def reference_inline(text):
