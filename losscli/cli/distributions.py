@@ -1,4 +1,4 @@
-"""Distribution losses: kl-div."""
+"""Distribution losses: kl-div, poisson-nll, gaussian-nll."""
 
 from typing import Annotated
 
@@ -33,3 +33,44 @@ def kl_div(
             x = np.log(x)
     value = F.kl_div(x, y, reduction=run.reduction, log_target=log_target)
     return run.result(value, x, {"log_target": log_target, "pred_probs": pred_probs}, pred=x, target=y)
+
+
+@loss_command("poisson-nll", DISTRIBUTIONS, "poisson_nll_loss", broadcast=True)
+def poisson_nll(
+    run: Run,
+    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
+                                      help=f"Log-rates (rates with --no-log-input): {SOURCE_HELP}.")],
+    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, show_default=False,
+                                        help="Observed counts (>= 0), same shape as --pred.")],
+    log_input: Annotated[bool, typer.Option("--log-input/--no-log-input",
+                                            help="--pred holds log-rates: loss exp(pred) - target * pred.")] = True,
+    full: Annotated[bool, typer.Option("--full", help="Add the Stirling term of log(target!) where target > 1.")] = False,
+    eps: Annotated[float, typer.Option(help="Added to the rate before its log (--no-log-input).")] = 1e-8,
+):
+    """Poisson negative log likelihood of counts given (log-)rates: count regression (events, clicks, photons)."""
+    x, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", x), ("--target", y))
+    if (y < 0).any():
+        raise UsageError(f"--target holds a negative count, {y[y < 0].ravel()[0]}; Poisson targets are counts >= 0")
+    value = F.poisson_nll_loss(x, y, log_input=log_input, full=full, eps=eps, reduction=run.reduction)
+    return run.result(value, x, {"log_input": log_input, "full": full, "eps": eps}, pred=x, target=y)
+
+
+@loss_command("gaussian-nll", DISTRIBUTIONS, "gaussian_nll_loss", broadcast=True)
+def gaussian_nll(
+    run: Run,
+    pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
+                                      help=f"Predicted means: {SOURCE_HELP}.")],
+    target: Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, show_default=False,
+                                        help="Observations, same shape as --pred.")],
+    var: Annotated[str, typer.Option("--var", metavar=SOURCE, show_default=False,
+                                     help="Predicted variances (>= 0): --pred's shape, one fewer dim, a size-1 dim, or one number.")],
+    full: Annotated[bool, typer.Option("--full", help="Add the constant 0.5 log(2 pi).")] = False,
+    eps: Annotated[float, typer.Option(help="Variances are clamped to at least this.")] = 1e-6,
+):
+    """Gaussian negative log likelihood 0.5 (log var + (pred - target)² / var): regression that predicts its own uncertainty."""
+    x, y, v = run.array("--pred", pred), run.array("--target", target), run.array("--var", var)
+    run.same_shape(("--pred", x), ("--target", y))
+    value = F.gaussian_nll_loss(x, y, float(v) if v.ndim == 0 else v, full=full, eps=eps, reduction=run.reduction)
+    columns = {"pred": x, "target": y, **({"var": v} if v.shape == x.shape else {})}
+    return run.result(value, x, {"full": full, "eps": eps}, **columns)

@@ -34,7 +34,11 @@ BINARY = "Binary classification"
 MULTICLASS = "Multi-class classification"
 SIMILARITY = "Similarity"
 DISTRIBUTIONS = "Distributions"
-TASKS = (REGRESSION, BINARY, MULTICLASS, SIMILARITY, DISTRIBUTIONS)
+MULTILABEL = "Multi-label classification"
+RANKING = "Ranking"
+METRIC = "Metric learning"
+SEQUENCES = "Sequences"
+TASKS = (REGRESSION, BINARY, MULTICLASS, MULTILABEL, SIMILARITY, RANKING, METRIC, DISTRIBUTIONS, SEQUENCES)
 
 # How core error messages name arguments on the command line.
 OPTION_NAMES = {
@@ -45,6 +49,20 @@ OPTION_NAMES = {
     "ignore_index": "--ignore-index",
     "input1": "--input1",
     "input2": "--input2",
+    "margin": "--margin",
+    "p": "--p",
+    "var": "--var",
+    "anchor": "--anchor",
+    "positive": "--positive",
+    "negative": "--negative",
+    "distance": "--distance",
+    "linear_weight": "--linear-weight",
+    "linear_bias": "--linear-bias",
+    "log_probs": "--log-probs",
+    "targets": "--targets",
+    "input_lengths": "--input-lengths",
+    "target_lengths": "--target-lengths",
+    "blank": "--blank",
 }
 
 SOURCE = "SOURCE"
