@@ -306,8 +306,8 @@ def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
                 at = range(1, len(rows) + 1)
         except csv.Error as e:
             raise InputError(f"{label} line {reader.line_num}: {e}") from None
-    kept = [i for i, row in enumerate(rows) if len(row) > 1 or (row and row[0].strip())]
-    if len(kept) < len(rows):  # blank lines
+    kept = [i for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+    if len(kept) < len(rows):  # blank lines, and lines of empty fields (',,,' from a spreadsheet)
         rows, at = [rows[i] for i in kept], [at[i] for i in kept]
     if not rows:
         raise InputError(f"{label} holds no numbers" + ("" if text.strip() else " (an empty file)"))

@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import losscli.inputs as inputs
+from test_inputs import reference_inline  # the reference reader of the inline grammar
 from losscli.errors import InputError, UsageError
 from losscli.inputs import Sources
 
@@ -101,6 +102,7 @@ VALID = [
     ("blank lines txt", "a.txt", "\n1\n\n   \n2\n", "", None, [1, 2]),
     ("blank lines jsonl", "a.jsonl", "\n1\n\n  \n2\n\n", "", None, [1, 2]),
     ("blank lines stdin", "-", "\n\n1,2\n\n3,4\n\n", "", None, [[1, 2], [3, 4]]),
+    ("lines of empty fields (a spreadsheet's export)", "a.csv", "p,t\n1,2\n,\n3,4\n , \n", "", None, [[1, 2], [3, 4]]),
     ("no final newline csv", "a.csv", "1,2\n3,4", "", None, [[1, 2], [3, 4]]),
     ("no final newline txt", "a.txt", "1\n2", "", None, [1, 2]),
     ("no final newline jsonl", "a.jsonl", "1\n2", "", None, [1, 2]),
@@ -508,3 +510,469 @@ def test_the_command_reads_process_substitution(tmp_path):
               f'--target <(printf "[1.5, 3.5]") -q')
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert (result.returncode, result.stdout, result.stderr) == (0, "0.25\n", "")
+
+
+# --------------------------------------------------------------------------------------------
+# Properties: any bytes parse to what a small, independent reference reader reads, or raise
+# InputError/UsageError; never another exception. The reference follows the documented rules
+# with its own code: Python's float() for numbers, csv/json/zipfile/ast for the containers.
+
+
+class Refused(Exception):
+    """The reference reader refuses the input."""
+
+
+def ref_number(cell):
+    token = cell.strip(" \t")
+    if not token or not token.isascii() or "_" in token or any(c.isspace() for c in token):
+        raise Refused
+    try:
+        number = float(token)
+    except ValueError:
+        raise Refused from None
+    if math.isinf(number) and "inf" not in token.lower():
+        raise Refused  # 1e999 is not read as inf
+    return number
+
+
+def ref_is_name(cell):
+    start = cell.lstrip(" \t")[:1]
+    if not start or start in "0123456789+-.,;|":
+        return False
+    try:
+        ref_number(cell)
+        return False
+    except Refused:
+        return True
+
+
+def ref_unquote(cell):
+    return cell[1:-1].replace('""', '"') if len(cell) >= 2 and cell[0] == '"' and cell[-1] == '"' else cell
+
+
+def ref_table(text, delimiter, selector):
+    if delimiter is None:
+        rows = [[ref_unquote(cell) for cell in line.split()] for line in text.split("\n")]
+    else:
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True))
+        except csv.Error:
+            raise Refused from None
+    rows = [row for row in rows if any(cell.strip() for cell in row)]  # blank, or only empty fields
+    if not rows or len({len(row) for row in rows}) != 1:
+        raise Refused
+    names = None
+    if any(map(ref_is_name, rows[0])):
+        names, rows = [cell.strip() for cell in rows[0]], rows[1:]
+        if not rows:
+            raise Refused
+    if selector is None:
+        matrix = np.array([[ref_number(cell) for cell in row] for row in rows])
+        return matrix[:, 0] if matrix.shape[1] == 1 else matrix
+    return np.array([ref_number(row[ref_column(selector, names, len(rows[0]))]) for row in rows])
+
+
+def ref_column(selector, names, ncols):
+    """A column by name first, else by 1-based index."""
+    if names is not None and selector in names:
+        if names.count(selector) > 1:
+            raise Refused
+        return names.index(selector)
+    if selector.isdigit() and selector.isascii() and 1 <= int(selector) <= ncols:
+        return int(selector) - 1
+    raise Refused
+
+
+def ref_loads(text):
+    def unique(pairs):
+        if len({key for key, _ in pairs}) != len(pairs):
+            raise Refused
+        return dict(pairs)
+
+    def finite(literal):
+        if math.isinf(float(literal)):
+            raise Refused
+        return float(literal)
+
+    try:
+        return json.loads(text, object_pairs_hook=unique, parse_float=finite)
+    except (ValueError, RecursionError):
+        raise Refused from None
+
+
+def ref_nested(value, depth=0):
+    """A regular nested list of JSON numbers as floats (bool is no number), at most 64 levels."""
+    if type(value) in (int, float):
+        try:
+            return float(value)
+        except OverflowError:
+            raise Refused from None
+    if not isinstance(value, list) or depth >= 64:
+        raise Refused
+    items = [ref_nested(item, depth + 1) for item in value]
+    if len({np.shape(item) for item in items}) > 1:
+        raise Refused
+    return items
+
+
+def ref_json_parse(text):
+    """('object', dict) | ('records', list) | ('array', ndarray), as JSON is read before selection."""
+    if not text.strip():
+        raise Refused
+    value = ref_loads(text)
+    if isinstance(value, dict):
+        return "object", value
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return "records", value
+    return "array", np.array(ref_nested(value), dtype=np.float64)
+
+
+def ref_jsonl_parse(text):
+    values = [ref_loads(line) for line in text.split("\n") if line.strip()]
+    if not values:
+        raise Refused
+    if any(isinstance(value, dict) for value in values):
+        if not all(isinstance(value, dict) for value in values):
+            raise Refused
+        return "records", values
+    return "array", np.array(ref_nested(values), dtype=np.float64)
+
+
+def ref_pick(parsed, selector):
+    kind, value = parsed
+    if kind == "array":
+        if selector is None:
+            return value
+        if value.ndim != 2:
+            raise Refused
+        return value[:, ref_column(selector, None, value.shape[1])]
+    if kind == "object":
+        names = list(value)
+        if selector is None and len(names) == 1:
+            selector = names[0]
+        if selector not in names:
+            raise Refused
+        return np.array(ref_nested(value[selector]), dtype=np.float64)
+    names = list(dict.fromkeys(key for record in value for key in record))
+    picked = names if selector is None else [names[ref_column(selector, names, len(names))]] if names else []
+    if not picked or any(name not in record for record in value for name in picked):
+        raise Refused
+    columns = [np.array([ref_nested(record[name]) for record in value], dtype=np.float64) for name in picked]
+    if len(columns) == 1:
+        return columns[0]
+    if any(column.ndim != 1 for column in columns):
+        raise Refused
+    return np.column_stack(columns)
+
+
+def ref_npy(data):
+    if data[:6] != b"\x93NUMPY" or len(data) < 10:
+        raise Refused
+    version = (data[6], data[7])
+    if version not in ((1, 0), (2, 0)):
+        raise Refused
+    size = 2 if version == (1, 0) else 4
+    length = int.from_bytes(data[8 : 8 + size], "little")
+    start = 8 + size + length
+    if len(data) < start:
+        raise Refused
+    try:
+        header = ast.literal_eval(data[8 + size : start].decode("latin-1"))
+        assert isinstance(header, dict) and set(header) == {"descr", "fortran_order", "shape"}
+        shape, fortran = header["shape"], header["fortran_order"]
+        assert isinstance(shape, tuple) and all(isinstance(n, int) and n >= 0 for n in shape)
+        assert isinstance(fortran, bool)
+        dtype = np.dtype(header["descr"])
+    except Exception:
+        raise Refused from None
+    if dtype.hasobject or dtype.kind not in "fiu" or dtype.fields:
+        raise Refused
+    count = math.prod(shape)
+    if len(data) - start != count * dtype.itemsize:
+        raise Refused
+    flat = np.frombuffer(data[start:], dtype=dtype, count=count)
+    array = flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
+    return array.astype(dtype.newbyteorder("="))
+
+
+def ref_npz(data, selector):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except Exception:
+        raise Refused from None
+    names = [info.filename[:-4] if info.filename.endswith(".npy") else info.filename for info in infos]
+    if selector is None and len(set(names)) == 1:
+        selector = names[0]
+    if selector not in names or names.count(selector) > 1:
+        raise Refused
+    try:
+        member = archive.read(infos[names.index(selector)])
+    except Exception:
+        raise Refused from None
+    return ref_npy(member)
+
+
+def ref_numpy(data, selector):
+    if data[:6] == b"\x93NUMPY":
+        array = ref_npy(data)
+        if selector is None:
+            return array
+        return ref_pick(("array", array), selector) if array.ndim == 2 else _refuse()
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return ref_npz(data, selector)
+    raise Refused
+
+
+def _refuse():
+    raise Refused
+
+
+def ref_decode(data):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused from None
+
+
+def ref_sniff(data, selector):
+    if data[:6] == b"\x93NUMPY" or data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return ref_numpy(data, selector)
+    text = ref_decode(data)
+    if text.lstrip()[:1] in ("[", "{"):
+        try:
+            parsed = ref_json_parse(text)
+        except Refused:
+            lines = [line for line in text.split("\n") if line.strip()]
+            if len(lines) < 2 or not all(_plain_json(line) for line in lines):
+                raise
+            parsed = ref_jsonl_parse(text)
+        return ref_pick(parsed, selector)
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    return ref_table(text, next((d for d in "\t;," if d in first), None), selector)
+
+
+def _plain_json(line):
+    try:
+        json.loads(line)
+        return True
+    except (ValueError, RecursionError):
+        return False
+
+
+def reference(ext, data, selector):
+    """What a file named f.EXT (or stdin, EXT '-') holding DATA means; Refused if nothing.
+
+    SELECTOR is one name, in double quotes if it holds a comma."""
+    if selector is not None:
+        selector = ref_unquote(selector.strip()).strip()
+    if ext in ("npy", "npz"):
+        array = ref_numpy(data, selector)
+    elif ext in ("csv", "tsv", "txt"):
+        array = ref_table(ref_decode(data), {"csv": ",", "tsv": "\t", "txt": None}[ext], selector)
+    elif ext == "json":
+        array = ref_pick(ref_json_parse(ref_decode(data)), selector)
+    elif ext == "jsonl":
+        array = ref_pick(ref_jsonl_parse(ref_decode(data)), selector)
+    else:
+        array = ref_sniff(data, selector)
+    if array.size == 0:
+        raise Refused
+    return array
+
+
+FOLDER = tempfile.mkdtemp(prefix="losscli-hostile-")
+
+
+def ours(ext, data, selector):
+    suffix = "" if selector is None else ":" + selector
+    if ext == "-":
+        return load("-" + suffix, data)
+    path = os.path.join(FOLDER, "f." + ext if ext else "f")
+    with open(path, "wb") as f:
+        f.write(data)
+    return load(path + suffix)
+
+
+def identical(actual, expected):
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype, (actual, expected)
+    assert np.array_equal(actual, expected, equal_nan=True), (actual, expected)
+    if actual.dtype.kind == "f":  # -0.0 stays -0.0
+        numbers = ~np.isnan(expected)
+        assert np.array_equal(np.signbit(actual[numbers]), np.signbit(expected[numbers]))
+
+
+def agrees(ext, data, selector, valid=None):
+    """Ours parses to the reference's array, or raises InputError/UsageError (nothing else)."""
+    try:
+        got = ours(ext, data, selector)
+    except (InputError, UsageError) as e:
+        assert "\n" not in str(e) and len(str(e)) < 1000
+        got = None
+    if got is not None:
+        try:
+            expected = reference(ext, data, selector)
+        except Refused:
+            raise AssertionError(f"the reference refuses what losscli read as {got!r}") from None
+        identical(got, expected)
+    if valid is not None:
+        assert got is not None, "a valid document was refused"
+        identical(got, valid)
+
+
+# --- strategies: documents of every format, written in every valid way, then maybe mutated -----
+
+FORMATS = ["csv", "tsv", "txt", "json", "jsonl", "npy", "npz", "-", ""]
+finite_or_not = st.floats(allow_nan=True, allow_infinity=True, width=64) | st.integers(-10**6, 10**6).map(float)
+
+
+@st.composite
+def spelled(draw, x):
+    """A text spelling of X that reads back exactly."""
+    if math.isnan(x):
+        return draw(st.sampled_from(["nan", "NaN", "NAN", "+nan", "nAn"]))
+    if math.isinf(x):
+        word = draw(st.sampled_from(["inf", "Inf", "INF", "infinity", "Infinity", "INFINITY"]))
+        return ("-" if x < 0 else draw(st.sampled_from(["", "+"]))) + word
+    forms = [repr(x), f"{x:.17g}", f"{x:.16e}".upper()]
+    if x == int(x) and abs(x) < 2**53 and math.copysign(1, x) > 0 or x == int(x) and x < 0 and abs(x) < 2**53:
+        forms += [str(int(x)), f"{int(x)}.", f"+{int(x)}" if x >= 0 else str(int(x))]
+    if 0 < abs(x) < 1 and repr(x).lstrip("-").startswith("0."):
+        forms.append(repr(x).replace("0.", ".", 1))
+    return draw(st.sampled_from(forms))
+
+
+def mutate(data, edits):
+    data = bytearray(data)
+    for position, action, chunk in edits:
+        at = position % (len(data) + 1)
+        if action == "insert" or not data:
+            data[at:at] = chunk
+        elif action == "delete":
+            del data[at : at + len(chunk)]
+        else:
+            data[at : at + len(chunk)] = chunk
+    return bytes(data)
+
+
+edits = st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(["insert", "delete", "replace"]),
+                           st.binary(min_size=1, max_size=3) | st.sampled_from([b",", b"\n", b'"', b"[", b"{", b"e",
+                                                                                 b"-", b".", b"\t", b" ", b"\r"])),
+                 max_size=3)
+
+
+@st.composite
+def documents(draw):
+    """(extension, bytes, selector, the array they mean)."""
+    ext = draw(st.sampled_from(FORMATS))
+    if ext in ("npy", "npz"):
+        dtype = draw(st.sampled_from(["<f8", ">f8", "<f4", "<f2", "|i1", "<i8", ">u2", "<u4"]))
+        shape = draw(st.lists(st.integers(0, 3), max_size=3).map(tuple))
+        values = draw(st.lists(finite_or_not, min_size=math.prod(shape), max_size=math.prod(shape)))
+        with np.errstate(all="ignore"):
+            array = np.array(values, dtype=np.float64)
+            if np.dtype(dtype).kind != "f":
+                array = np.nan_to_num(array, posinf=0, neginf=0) % 100
+            array = array.astype(dtype).reshape(shape)
+        if draw(st.booleans()):
+            array = np.asfortranarray(array)
+        expected = array.astype(array.dtype.newbyteorder("="))
+        if ext == "npy":
+            data = npy_bytes(array)
+            selector = None
+        else:
+            name = draw(st.sampled_from(["a", "logits", "x,y"]))
+            data = npz_bytes(**{name: array, **({"other": np.ones(1)} if draw(st.booleans()) else {})})
+            selector = f'"{name}"' if "," in name else name
+        return ext, data, selector, expected if array.size else None
+    ncols, nrows = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    matrix = np.array(draw(st.lists(st.lists(finite_or_not, min_size=ncols, max_size=ncols),
+                                    min_size=nrows, max_size=nrows)), dtype=np.float64)
+    names = [f"c{j}" for j in range(ncols)]
+    column = draw(st.none() | st.integers(0, ncols - 1))
+    expected = (matrix[:, 0] if ncols == 1 else matrix) if column is None else matrix[:, column]
+    if ext in ("json", "jsonl") or (ext in ("-", "") and draw(st.booleans())):
+        shape = draw(st.sampled_from(["array", "records", "object"] if ext != "jsonl" else ["array", "records"]))
+        rows = matrix.tolist()
+        if shape == "array":
+            selector = None if column is None else str(column + 1)
+            if ncols == 1 and column is None:
+                rows = [row[0] for row in rows]
+            if ext == "jsonl" or (ext != "json" and len(rows) > 1 and draw(st.booleans())):
+                text = "\n".join(json.dumps(row) for row in rows)
+            else:
+                text = json.dumps(rows, indent=draw(st.none() | st.integers(0, 2)))
+        elif shape == "records":
+            records = [dict(zip(names, row)) for row in rows]
+            selector = None if column is None else names[column]
+            if ext == "jsonl" or (ext != "json" and len(records) > 1 and draw(st.booleans())):
+                text = "\n".join(json.dumps(record) for record in records)
+            else:
+                text = json.dumps(records)
+        else:
+            column = column if column is not None else 0
+            text = json.dumps({name: matrix[:, j].tolist() for j, name in enumerate(names)})
+            selector, expected = names[column], matrix[:, column]
+            if ncols == 1 and draw(st.booleans()):
+                selector = None
+        data = text.encode()
+        if draw(st.booleans()):
+            data = b"\xef\xbb\xbf" + data
+        return ext, data, selector, expected
+    delimiter = {"csv": ",", "tsv": "\t", "txt": None}.get(ext, draw(st.sampled_from([",", "\t", ";"])))
+    header = draw(st.booleans())
+    quote = delimiter is not None and draw(st.booleans())
+    pad = draw(st.sampled_from(["", " ", "  "])) if delimiter is not None else ""
+    cells = [[draw(spelled(x)) for x in row] for row in matrix.tolist()]
+    if quote:
+        cells = [[f'"{cell}"' if draw(st.booleans()) else cell for cell in row] for row in cells]
+    separator = (delimiter or draw(st.sampled_from([" ", "\t", " \t "]))) + pad
+    lines = ([separator.join(names)] if header else []) + [pad + separator.join(row) + pad for row in cells]
+    for _ in range(draw(st.integers(0, 2))):
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", " ", "\t"])))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = newline.join(lines) + draw(st.sampled_from(["", newline]))
+    if draw(st.booleans()):
+        text = "\ufeff" + text
+    selector = None if column is None else (names[column] if header and draw(st.booleans()) else str(column + 1))
+    return ext, text.encode(), selector, expected
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), edits)
+def test_any_document_or_its_mutation_reads_as_the_reference_or_is_refused(document, changes):
+    ext, data, selector, expected = document
+    agrees(ext, data, selector, expected if expected is None or expected.size else None)
+    if changes:
+        agrees(ext, mutate(data, changes), selector)
+
+
+selectors = st.none() | st.sampled_from(["1", "2", "a", "c0", "x", '"a,b"', "0"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(FORMATS), st.binary(max_size=200), selectors)
+def test_any_bytes_read_as_the_reference_or_are_refused(ext, data, selector):
+    agrees(ext, data, selector)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.sampled_from(FORMATS),
+       st.text(alphabet='0123456789.,;-+eE \t\n\r"[]{}:nainfINF_x\ufeff\x00é|', max_size=40), selectors)
+def test_any_text_reads_as_the_reference_or_is_refused(ext, text, selector):
+    agrees(ext, text.encode(), selector)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789.,;-+eE \t[]{}nainf_\"x", max_size=30))
+def test_any_inline_text_reads_as_the_reference_or_is_refused(text):
+    if text.startswith("-") or os.path.exists(text) or os.path.exists(text.rpartition(":")[0] or "\0"):
+        return  # stdin or a file, not inline text
+    try:
+        got = load(text)
+    except (InputError, UsageError):
+        return
+    if text.strip().startswith("["):
+        identical(got, ref_pick(ref_json_parse(text), None))
+    else:
+        identical(got, reference_inline(text))
