@@ -13,6 +13,7 @@ _CORE = frozenset({
     "REDUCTIONS",
     "binary_cross_entropy_with_logits",
     "class_indices",
+    "cross_entropy_denominator",
     "cosine_embedding_loss",
     "cross_entropy",
     "huber_loss",

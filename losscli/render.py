@@ -27,6 +27,10 @@ class Result:
     grad: dict[str, np.ndarray] = field(default_factory=dict)  # d loss / d input, by input name
     omitted: int | None = None  # samples dropped by --nan-policy omit
     elements: "Result | None" = None  # the per-element result, for --top and --hist when reduced
+    denominator: float | None = None  # what 'mean' divides the sum by, when not the element count
+    summands: np.ndarray | None = None  # what 'mean' sums, when not the per-element values (ctc)
+    parts: dict | None = None  # {"sum", "denominator"}: partial sums that `losscli merge` adds up
+    streamed: bool = False  # reduced chunk by chunk from a large file
 
     @property
     def n(self) -> int:
@@ -183,6 +187,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
     }
     if r.omitted is not None:
         obj["omitted"] = r.omitted
+    if r.parts is not None:
+        obj["partials"] = {k: json_number(repr(float(v))) for k, v in r.parts.items()}
     if r.grad:
         obj["grad"] = {name: json_values(g) for name, g in r.grad.items()}
     elif view.top is not None and rows is not None:

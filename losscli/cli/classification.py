@@ -21,7 +21,7 @@ from .shared import (
 )
 
 
-@loss_command("bce-with-logits", BINARY, "binary_cross_entropy_with_logits")
+@loss_command("bce-with-logits", BINARY, "binary_cross_entropy_with_logits", grad=True)
 def bce_with_logits(
     run: Run,
     pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, help=f"Logits: {SOURCE_HELP}.", show_default=False)],
@@ -33,11 +33,14 @@ def bce_with_logits(
     x, y = run.array("--pred", pred), run.array("--target", target)
     w, p = run.array("--weight", weight), run.array("--pos-weight", pos_weight)
     value = F.binary_cross_entropy_with_logits(x, y, weight=w, reduction=run.reduction, pos_weight=p)
+    grad = run.grad and {
+        "pred": F.binary_cross_entropy_with_logits_backward(x, y, weight=w, reduction=run.reduction, pos_weight=p)
+    }
     params = {k: v for k, v in (("weight", weight), ("pos_weight", pos_weight)) if v is not None}
-    return run.result(value, x, params, pred=x, target=y)
+    return run.result(value, x, params, grad=grad, pred=x, target=y)
 
 
-@loss_command("cross-entropy", MULTICLASS, "cross_entropy")
+@loss_command("cross-entropy", MULTICLASS, "cross_entropy", grad=True)
 def cross_entropy(
     run: Run,
     pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
@@ -52,13 +55,16 @@ def cross_entropy(
     x, t = run.array("--pred", pred), run.labels("--target", target)
     if t.shape == x.shape:
         t = t.astype(run.dtype, copy=False)
-    value = F.cross_entropy(x, t, weight=run.array("--weight", weight), ignore_index=ignore_index,
-                            reduction=run.reduction, label_smoothing=label_smoothing)
+    w = run.array("--weight", weight)
+    options = dict(weight=w, ignore_index=ignore_index, reduction=run.reduction, label_smoothing=label_smoothing)
+    value = F.cross_entropy(x, t, **options)
+    grad = run.grad and {"pred": F.cross_entropy_backward(x, t, **options)}
     params = {"ignore_index": ignore_index, "label_smoothing": label_smoothing}
     if weight is not None:
         params["weight"] = weight
     columns = {"target": F.class_indices(t)} if t.shape != x.shape and run.reduction == "none" else {}
-    return run.result(value, x, params, **columns)
+    denominator = F.cross_entropy_denominator(t, w, ignore_index, probabilities=t.shape == x.shape)
+    return run.result(value, x, params, grad=grad, denominator=denominator, **columns)
 
 
 IgnoreIndexOpt = Annotated[int, typer.Option(help="Target value that is skipped (index targets).")]
@@ -89,10 +95,11 @@ def nll(
     ignore_index: IgnoreIndexOpt = -100,
 ):
     """Negative log likelihood of log-probabilities: multi-class classification after a log-softmax."""
-    x, t = run.array("--pred", pred), run.labels("--target", target)
-    value = F.nll_loss(x, t, weight=run.array("--weight", weight), ignore_index=ignore_index, reduction=run.reduction)
+    x, t, w = run.array("--pred", pred), run.labels("--target", target), run.array("--weight", weight)
+    value = F.nll_loss(x, t, weight=w, ignore_index=ignore_index, reduction=run.reduction)
     columns = {"target": F.class_indices(t)} if run.reduction == "none" else {}
-    return run.result(value, x, _index_params(ignore_index, weight), **columns)
+    denominator = F.cross_entropy_denominator(t, w, ignore_index)
+    return run.result(value, x, _index_params(ignore_index, weight), denominator=denominator, **columns)
 
 
 @loss_command("bce", BINARY, "binary_cross_entropy")
@@ -173,14 +180,16 @@ def linear_cross_entropy(
     probabilities = lw.ndim >= 2 and t.shape == (*x.shape[:-1], lw.shape[0], *lw.shape[1:-1])
     if probabilities:
         t = t.astype(run.dtype, copy=False)
+    w = run.array("--weight", weight)
     value = F.linear_cross_entropy(x, lw, t, linear_bias=run.array("--linear-bias", linear_bias),
-                                   weight=run.array("--weight", weight), reduction=run.reduction,
+                                   weight=w, reduction=run.reduction,
                                    ignore_index=ignore_index, label_smoothing=label_smoothing)
     params = {"label_smoothing": label_smoothing} if probabilities else \
         _index_params(-100 if ignore_index is None else ignore_index, None, label_smoothing=label_smoothing)
     params.update((k, v) for k, v in (("weight", weight), ("linear_bias", linear_bias)) if v is not None)
     columns = {"target": F.class_indices(t)} if not probabilities and run.reduction == "none" else {}
-    return run.result(value, x, params, **columns)
+    denominator = F.cross_entropy_denominator(t, w, -100 if ignore_index is None else ignore_index, probabilities)
+    return run.result(value, x, params, denominator=denominator, **columns)
 
 
 @loss_command("multi-label-soft-margin", MULTILABEL, "multilabel_soft_margin_loss", broadcast=True)

@@ -10,7 +10,7 @@ from ..errors import UsageError
 from .shared import DISTRIBUTIONS, SOURCE, SOURCE_HELP, KLReduction, Run, loss_command
 
 
-@loss_command("kl-div", DISTRIBUTIONS, "kl_div", broadcast=True)
+@loss_command("kl-div", DISTRIBUTIONS, "kl_div", broadcast=True, grad=True)
 def kl_div(
     run: Run,
     pred: Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, show_default=False,
@@ -22,17 +22,24 @@ def kl_div(
     reduction: Annotated[KLReduction, typer.Option("--reduction", "-r", help="mean, batchmean (the true KL per sample), sum or none.")] = KLReduction.mean,
 ):
     """KL divergence KL(target || pred): distillation, matching distributions."""
-    x, y = run.array("--pred", pred), run.array("--target", target)
-    run.same_shape(("--pred", x), ("--target", y))
+    p, y = run.array("--pred", pred), run.array("--target", target)
+    run.same_shape(("--pred", p), ("--target", y))
+    x = p
     if pred_probs:
-        if (x < 0).any():
+        if (p < 0).any():
             raise UsageError("--pred-probs needs probabilities >= 0 in --pred")
         import numpy as np
 
         with np.errstate(divide="ignore"):
-            x = np.log(x)
+            x = np.log(p)
     value = F.kl_div(x, y, reduction=run.reduction, log_target=log_target)
-    return run.result(value, x, {"log_target": log_target, "pred_probs": pred_probs}, pred=x, target=y)
+    grad = None
+    if run.grad:  # w.r.t. --pred as given: through the log when --pred holds probabilities
+        g = F.kl_div_backward(x, y, reduction=run.reduction, log_target=log_target)
+        grad = {"pred": g / p if pred_probs else g}
+    params = {"log_target": log_target, "pred_probs": pred_probs}
+    batch = (p.shape[0] if p.ndim else 1) if run.settings.reduction == "batchmean" else None
+    return run.result(value, p, params, grad=grad, denominator=batch, pred=p, target=y)
 
 
 @loss_command("poisson-nll", DISTRIBUTIONS, "poisson_nll_loss", broadcast=True)

@@ -39,4 +39,8 @@ def ctc(
     columns = {}
     if run.reduction == "none" and lp.ndim == 3:
         columns = {"input_length": F.class_indices(il).ravel(), "target_length": F.class_indices(tl).ravel()}
-    return run.result(value, lp, {"blank": blank, "zero_infinity": zero_infinity}, **columns)
+    params = {"blank": blank, "zero_infinity": zero_infinity}
+    if run.reduction == "none" and run.settings.reduction == "mean":  # parts of torch's mean
+        per_label = value / F.class_indices(tl).clip(min=1).reshape(value.shape).astype(value.dtype)
+        return run.result(value, lp, params, summands=per_label, denominator=per_label.size, **columns)
+    return run.result(value, lp, params, **columns)

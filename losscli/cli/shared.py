@@ -11,14 +11,16 @@ import inspect
 import os
 import signal
 import sys
-from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Callable, Optional
 
 import typer
 
 from .. import __version__
-from ..errors import InputError, LossCliError, UsageError
+from ..errors import LossCliError, UsageError
+from .evaluation import PARAMETER_OPTIONS, SOURCE, Run, Settings, evaluate, shape_text  # noqa: F401
+
+_shape = shape_text  # the name the command modules use
 
 app = typer.Typer(
     name="losscli",
@@ -65,7 +67,6 @@ OPTION_NAMES = {
     "blank": "--blank",
 }
 
-SOURCE = "SOURCE"
 SOURCE_HELP = "inline numbers ('1,2;3,4' or '[[1,2],[3,4]]'), a file (PATH or PATH:COLUMNS), or - for stdin"
 
 
@@ -148,135 +149,8 @@ _BROADCAST = _option("broadcast", bool, False, "--broadcast",
 _GRAD = _option("grad", bool, False, "--grad", panel=_OUTPUT,
                 help="Also give the gradient of the loss w.r.t. the predictions (as torch autograd).")
 
-# Array options that hold parameters, not one entry per sample: --nan-policy omit leaves them whole.
-PARAMETER_OPTIONS = {"--weight", "--pos-weight", "--linear-weight", "--linear-bias"}
-
 # command name -> (task, core function name): feeds `losscli list` and the docs tests.
 LOSSES: dict[str, tuple[str, str]] = {}
-
-
-@dataclass
-class Settings:
-    """The shared options of a loss command, with the defaults the command line has."""
-
-    reduction: str = "mean"
-    dtype: str = "float64"
-    nan_policy: str = "propagate"
-    delimiter: str | None = None
-    broadcast: bool = False
-    grad: bool = False
-    view: "View" = None  # render.View, imported lazily
-    gates: "Gates" = None  # checks.Gates
-    output: str | None = None
-
-    @classmethod
-    def from_options(cls, o: dict) -> "Settings":
-        from ..checks import Gates
-        from ..render import View
-
-        value = lambda v: v.value if isinstance(v, Enum) else v  # noqa: E731
-        color = not o["no_color"] and not os.environ.get("NO_COLOR")
-        view = View(value(o["fmt"]), o["quiet"], o["precision"], o["top"], o["hist"], color)
-        gates = Gates(o["fail_above"], o["fail_below"], o["expect"], o["rtol"], o["atol"])
-        return cls(value(o["reduction"]), value(o["dtype"]), value(o["nan_policy"]), o["delimiter"],
-                   o.get("broadcast", False), o.get("grad", False), view, gates, o["output"])
-
-
-class Run:
-    """What a command needs besides its own options: the loaders and the shared settings."""
-
-    def __init__(self, loss: str, settings: Settings, sources, reduction: str | None = None, keep=None) -> None:
-        self.loss, self.settings, self.sources = loss, settings, sources
-        self.reduction = reduction or settings.reduction
-        self.dtype, self.broadcast, self.grad = settings.dtype, settings.broadcast, settings.grad
-        self.keep = keep  # --nan-policy omit: the samples to keep
-        self.loaded: list[tuple[str, object]] = []  # (option, array) of the per-sample inputs
-
-    def array(self, option: str, source: str | None):
-        """A float array in the chosen dtype, or None for an option not given."""
-        if source is None:
-            return None
-        return self._policy(option, self.sources.load(option, source).astype(self.dtype, copy=False))
-
-    def labels(self, option: str, source: str):
-        """Class indices (or probabilities) as loaded: the core checks they are whole numbers."""
-        return self._policy(option, self.sources.load(option, source))
-
-    def _policy(self, option: str, a):
-        import numpy as np
-
-        if self.settings.nan_policy == "raise" and a.dtype.kind == "f" and np.isnan(a).any():
-            position = ",".join(map(str, np.argwhere(np.isnan(a))[0])) or "the only position"
-            raise InputError(f"{option} holds NaN at position {position} (--nan-policy raise)")
-        if option in PARAMETER_OPTIONS or a.ndim == 0:
-            return a
-        self.loaded.append((option, a))
-        if self.keep is not None:
-            return a[self.keep]
-        return a
-
-    def same_shape(self, *named) -> None:
-        """Elementwise inputs must have one shape; torch's silent broadcasting needs --broadcast."""
-        (first, a), *rest = named
-        for option, b in rest:
-            if b.shape != a.shape and not self.broadcast:
-                raise UsageError(
-                    f"{option} has shape {_shape(b.shape)} but {first} has {_shape(a.shape)}; "
-                    "they must match (or pass --broadcast to broadcast them as torch does)"
-                )
-
-    def result(self, value, first, params: dict | None = None, *, grad: dict | None = None, **columns):
-        import numpy as np
-
-        from ..render import Result
-
-        return Result(self.loss, self.reduction, value=np.asarray(value), dtype=self.dtype, shape=first.shape,
-                      params=params or {}, columns=columns, grad=grad or {})
-
-
-def _shape(shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _samples_to_keep(loaded: list) -> tuple[object, int]:
-    """--nan-policy omit: the mask of samples (first dim) whose inputs hold no NaN, and the count dropped."""
-    import numpy as np
-
-    if not loaded:
-        return None, 0
-    n = loaded[0][1].shape[0]
-    for option, a in loaded:
-        if a.shape[0] != n:
-            raise UsageError(
-                f"--nan-policy omit drops samples along the first dimension, but {option} has {a.shape[0]} "
-                f"rows and {loaded[0][0]} has {n}"
-            )
-    keep = np.ones(n, dtype=bool)
-    for _, a in loaded:
-        if a.dtype.kind == "f":
-            keep &= ~np.isnan(a.reshape(n, -1)).any(axis=1)
-    return keep, int(n - keep.sum())
-
-
-def evaluate(name: str, fn: Callable, kwargs: dict, settings: Settings, sources=None):
-    """Load, compute and return the Result of one loss command (the part `check` shares)."""
-    from ..inputs import Sources
-
-    sources = sources or (Sources(delimiter=settings.delimiter) if settings.delimiter else Sources())
-    keep, omitted = None, None
-    if settings.nan_policy == "omit":
-        probe = Run(name, settings, sources)
-        try:
-            fn(probe, **kwargs)  # loads the inputs (from the cache later); errors show again below
-        except LossCliError:
-            pass
-        keep, omitted = _samples_to_keep(probe.loaded)
-    result = fn(Run(name, settings, sources, keep=keep), **kwargs)
-    result.omitted = omitted
-    view = settings.view
-    if view and (view.top or view.hist) and settings.reduction != "none" and not result.grad:
-        result.elements = fn(Run(name, settings, sources, reduction="none", keep=keep), **kwargs)
-    return result
 
 
 def loss_command(name: str, task: str, core: str, broadcast: bool = False, grad: bool = False) -> Callable:

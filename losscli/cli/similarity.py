@@ -12,7 +12,7 @@ from ..errors import UsageError
 from .shared import METRIC, RANKING, SIMILARITY, SOURCE, SOURCE_HELP, Run, _shape, loss_command
 
 
-@loss_command("cosine-embedding", SIMILARITY, "cosine_embedding_loss", broadcast=True)
+@loss_command("cosine-embedding", SIMILARITY, "cosine_embedding_loss", broadcast=True, grad=True)
 def cosine_embedding(
     run: Run,
     input1: Annotated[str, typer.Option("--input1", metavar=SOURCE, help=f"First embeddings (N,D) or (D): {SOURCE_HELP}.", show_default=False)],
@@ -28,7 +28,10 @@ def cosine_embedding(
     if not ((y == 1) | (y == -1)).all():
         raise UsageError("--target must hold 1 (similar) or -1 (dissimilar); torch gives other values a loss of 0")
     value = F.cosine_embedding_loss(a, b, y, margin=margin, reduction=run.reduction)
-    return run.result(value, a, {"margin": margin}, target=y)
+    grad = None
+    if run.grad:
+        grad = dict(zip(("input1", "input2"), F.cosine_embedding_loss_backward(a, b, y, margin=margin, reduction=run.reduction)))
+    return run.result(value, a, {"margin": margin}, grad=grad, target=y)
 
 
 def _signs(option: str, y, what: str) -> None:

@@ -10,6 +10,7 @@ from .classification import (
     binary_cross_entropy_with_logits,
     class_indices,
     cross_entropy,
+    cross_entropy_denominator,
     linear_cross_entropy,
     log_softmax,
     multi_margin_loss,
@@ -52,8 +53,7 @@ GRADIENTS = (
 )
 
 # Losses torch lacks, with the numbers of the library users know them from (scikit-learn,
-# Keras, torchvision); tests/test_beyond_torch.py checks them against it. They stay out of
-# __all__, which lists the torch.nn.functional counterparts the torch tests iterate over.
+# Keras, torchvision); tests/test_beyond_torch.py checks them against it.
 from .binary import hinge_loss, sigmoid_focal_loss, squared_hinge_loss
 from .regression import log_cosh_loss, mape_loss, msle_loss, quantile_loss, tweedie_loss
 
@@ -68,11 +68,10 @@ BEYOND_TORCH = (
     "tweedie_loss",
 )
 
-__all__ = [
-    "REDUCTIONS",
+# The torch.nn.functional counterparts: tests/make_golden.py and the differential test cover each.
+TORCH_LOSSES = (
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
-    "class_indices",
     "cosine_embedding_loss",
     "cross_entropy",
     "ctc_loss",
@@ -82,7 +81,6 @@ __all__ = [
     "kl_div",
     "l1_loss",
     "linear_cross_entropy",
-    "log_softmax",
     "margin_ranking_loss",
     "mse_loss",
     "multi_margin_loss",
@@ -94,4 +92,14 @@ __all__ = [
     "soft_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
-]
+)
+
+# What the losses share: reductions, log-softmax, class-index checks, the mean's denominator.
+HELPERS = (
+    "REDUCTIONS",
+    "class_indices",
+    "cross_entropy_denominator",
+    "log_softmax",
+)
+
+__all__ = [*TORCH_LOSSES, *BEYOND_TORCH, *GRADIENTS, *HELPERS]

@@ -152,6 +152,20 @@ def cross_entropy(
     return (x.dtype.type(1) - eps) * nll + smooth * (eps / x.dtype.type(n_classes))
 
 
+def cross_entropy_denominator(target, weight=None, ignore_index: int = -100, probabilities: bool = False):
+    """What cross entropy's and nll's 'mean' divide their sum by: the summed weight of the kept
+    index targets (their count without a weight), or the number of positions for probability
+    targets. Shards of a batch add these up (losscli merge)."""
+    t = np.asarray(target)
+    if probabilities:
+        return t.size // t.shape[0 if t.ndim == 1 else 1] if t.size else 0
+    t = class_indices(t)
+    kept = t[t != ignore_index]
+    if weight is None:
+        return kept.size
+    return float(as_float(weight, "weight")[kept].sum())
+
+
 def _cross_entropy_probs(logp, p, w_b, ignore_index, reduction, label_smoothing):
     if ignore_index >= 0:
         raise UsageError("ignore_index is not supported with class-probability targets")

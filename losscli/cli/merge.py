@@ -1,0 +1,87 @@
+"""`losscli merge PARTS...`: the loss of a whole dataset from the JSON results of its shards.
+
+Each shard's `--format json` result carries its partial sums; they add up exactly, so any
+engine that runs one command per shard (xargs -P, GNU parallel, a Dask or Spark job) scales
+losscli past one machine.
+"""
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError, LossCliError, UsageError
+from .shared import OPTION_NAMES, Format, app, fail, write_output
+
+
+@app.command("merge", rich_help_panel="Scale out")
+def merge(
+    parts: Annotated[list[str], typer.Argument(metavar="PARTS...", show_default=False,
+                                               help="JSON results of `losscli LOSS ... --format json` (- for stdin, one per line).")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output: text, json, jsonl, csv, tsv or md.")] = Format.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the bare value only.")] = False,
+    precision: Annotated[int | None, typer.Option("--precision", min=0, max=17, show_default=False,
+                                                  help="Decimals: text shows 4 by default.")] = None,
+) -> None:
+    """Combine the JSON results of shards into the loss of the whole (same loss, options, dtype)."""
+    from ..render import View, emit
+
+    try:
+        result = merged(list(_read(parts)))
+        write_output(None, lambda out: emit(result, View(fmt.value, quiet, precision), out))
+    except LossCliError as e:
+        fail(e.render(OPTION_NAMES), e.exit_code)
+
+
+def _read(parts: list[str]):
+    """(label, object) for every JSON result in the PARTS files (or stdin), one or more per file."""
+    for part in parts:
+        try:
+            text = sys.stdin.read() if part == "-" else open(part, encoding="utf-8").read()
+        except OSError as e:
+            raise InputError(f"cannot read {part!r}: {e.strerror}") from None
+        label = "stdin" if part == "-" else part
+        lines = [line for line in text.splitlines() if line.strip()]
+        try:
+            objects = [json.loads(text)] if len(lines) <= 1 or text.lstrip().startswith("{\n") else \
+                [json.loads(line) for line in lines]
+        except ValueError as e:
+            raise InputError(f"{label} is not the JSON output of a losscli loss command: {e}") from None
+        for obj in objects:
+            yield label, obj
+
+
+def merged(results: list[tuple[str, dict]]):
+    """The Result of the whole: sums and denominators added, the reduction applied once."""
+    import math
+
+    import numpy as np
+
+    from ..partials import combine
+    from ..render import Result
+
+    if not results:
+        raise UsageError("nothing to merge")
+    first_label, first = results[0]
+    for label, obj in results:
+        if not isinstance(obj, dict) or "partials" not in obj or "signature" not in obj:
+            raise InputError(f"{label} holds no partial sums: produce each shard with --format json, "
+                             "and a reduction other than none")
+        if obj["signature"] != first["signature"]:
+            raise InputError(f"{label} was computed as {obj['signature']!r} but {first_label} as "
+                             f"{first['signature']!r}; shards must share the loss, options and dtype")
+    number = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+    sums = [number.get(o["partials"]["sum"], o["partials"]["sum"]) for _, o in results]
+    denominator = math.fsum(o["partials"]["denominator"] for _, o in results)
+    total = math.fsum(sums) if all(map(math.isfinite, sums)) else sum(sums)
+    value = np.asarray(combine(first["reduction"], total, denominator)).astype(first["dtype"])
+    tails = {tuple(o["shape"][1:]) for _, o in results}
+    shape = (sum(o["shape"][0] if o["shape"] else 1 for _, o in results), *tails.pop()) if len(tails) == 1 \
+        else (sum(o["n"] for _, o in results),)
+    result = Result(first["loss"], first["reduction"], value=value, dtype=first["dtype"], shape=shape,
+                    params=first["params"])
+    result.parts = {"sum": total, "denominator": denominator}
+    omitted = [o.get("omitted") for _, o in results]
+    result.omitted = sum(omitted) if all(v is not None for v in omitted) else None
+    return result
