@@ -12,6 +12,7 @@ import json
 import math
 import re
 import typing
+import warnings
 import zipfile
 
 import numpy as np
@@ -244,6 +245,12 @@ def read_numpy(f: typing.BinaryIO, label: str, size: int) -> np.ndarray | Npz:
 def _npy(f: typing.BinaryIO, where: str, size: int) -> np.ndarray:
     """Check the header against the bytes that follow it, then load: no allocation on a lie."""
     fmt = np.lib.format
+    with warnings.catch_warnings():  # e.g. a header written by Python 2: stderr is for our one line
+        warnings.simplefilter("ignore")
+        return _checked_npy(f, where, size, fmt)
+
+
+def _checked_npy(f: typing.BinaryIO, where: str, size: int, fmt) -> np.ndarray:
     try:
         version = fmt.read_magic(f)
         if version not in ((1, 0), (2, 0)):  # 3.0 only holds structured dtypes with unicode names

@@ -786,12 +786,13 @@ FOLDER = tempfile.mkdtemp(prefix="losscli-hostile-")
 
 def ours(ext, data, selector):
     suffix = "" if selector is None else ":" + selector
-    if ext == "-":
-        return load("-" + suffix, data)
     path = os.path.join(FOLDER, "f." + ext if ext else "f")
-    with open(path, "wb") as f:
-        f.write(data)
-    return load(path + suffix)
+    if ext != "-":
+        with open(path, "wb") as f:
+            f.write(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning would be a stray line on the command's stderr
+        return load("-" + suffix, data) if ext == "-" else load(path + suffix)
 
 
 def identical(actual, expected):
