@@ -201,7 +201,12 @@ def _stream(name: str, fn: Callable, kwargs: dict, settings: Settings, sources):
         return None
     per_sample = {flag: kwargs[param] for param, flag in source_options(fn).items()
                   if kwargs.get(param) is not None and flag not in PARAMETER_OPTIONS}
-    stream = sources.stream(per_sample, min_bytes=STREAM_BYTES) if per_sample and hasattr(sources, "stream") else None
+    from ..stream import plan
+
+    try:
+        stream = plan(per_sample, settings.delimiter, STREAM_BYTES) if per_sample else None
+    except LossCliError:  # e.g. an unknown column: the whole-file path says it with the option
+        return None
     if stream is None:
         return None
     total, denominator, rows, omitted, first = BlockedSum(), 0.0, 0, 0, None

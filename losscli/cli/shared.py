@@ -246,11 +246,12 @@ def list_losses(
 
         typer.echo(json.dumps(rows, indent=2))
         return
+    width = max(len(row["name"]) for row in rows)
     for task in TASKS:
         typer.echo(f"{task}:")
         for row in rows:
             if row["task"] == task:
-                typer.echo(f"  {row['name']:<18} {row['summary']}")
+                typer.echo(f"  {row['name']:<{width}}  {row['summary']}")
 
 
 def _summary(name: str) -> str:

@@ -1,0 +1,94 @@
+"""A large CSV/TSV file, read in blocks of rows in bounded memory, for the reductions.
+
+polars parses each block (measured in benchmarks/run.py: the fastest parser here at the least
+memory; pandas and pyarrow were slower, and the pure-Python reader of inputs.py is ~10x
+slower). The blocks must hold exactly what the full reader would accept: a byte filter
+refuses any character a number of losscli's grammar cannot contain, and a block with a
+missing or extra field refuses too. Any refusal raises InputError, and the caller then reads
+the whole file with inputs.py, whose message names the line and the column.
+"""
+
+import csv
+import io
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .errors import InputError
+from .inputs import _NUMBER, _column_indices, _split_source
+
+BLOCK_BYTES = 8 << 20
+_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+_NUMBER_BYTES = b"0123456789+-.eEnNaAiIfFtTyY \t\r\n\""
+
+
+def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int):
+    """An iterator of {option: rows of this block}, when every option names a column of one
+    CSV/TSV file of at least min_bytes; otherwise None (the caller reads the whole input)."""
+    parsed = {option: _split_source(source) for option, source in per_sample.items()}
+    paths = {os.path.realpath(path) for path, _ in parsed.values() if path not in (None, "-")}
+    if len(paths) != 1 or any(path in (None, "-") for path, _ in parsed.values()):
+        return None
+    path = paths.pop()
+    extension = os.path.splitext(path)[1].lower()
+    sep = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter) if delimiter else _DELIMITERS.get(extension)
+    if sep is None or len(sep) != 1 or not os.path.isfile(path) or os.path.getsize(path) < min_bytes:
+        return None
+    label = next(p for p, _ in parsed.values())
+    with open(path, "rb") as f:
+        first = f.readline()
+    text = first.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").rstrip("\r\n")
+    if not text.strip():
+        return None
+    cells = next(csv.reader([text], delimiter=sep, skipinitialspace=True))
+    names = [c.strip() for c in cells] if any(c.strip() and not _NUMBER.fullmatch(c) for c in cells) else None
+    columns = {option: _column_indices([t.strip() for t in sel.split(",")], names, len(cells), label)
+               if sel else None for option, (_, sel) in parsed.items()}
+    skip = len(first) if names is not None else (len(first) - len(first.removeprefix(b"\xef\xbb\xbf")))
+    return _blocks(path, skip, sep, len(cells), columns, label)
+
+
+def _blocks(path: str, skip: int, sep: str, ncols: int, columns: dict, label: str):
+    import polars as pl
+
+    schema = {f"c{j}": pl.Float64 for j in range(ncols)}
+    allowed = _NUMBER_BYTES + sep.encode()
+
+    def parse(block: bytes) -> np.ndarray:
+        if block.translate(None, allowed):
+            raise InputError(f"{label} holds a character that is not part of a number")
+        try:
+            frame = pl.read_csv(block, has_header=False, schema=schema, separator=sep)
+        except Exception as e:  # polars' parse errors share no public base class
+            raise InputError(f"{label}: {str(e).splitlines()[0]}") from None
+        if frame.null_count().sum_horizontal().item():
+            raise InputError(f"{label} has an empty field or a short row")
+        return frame.to_numpy()
+
+    def select(rows: np.ndarray) -> dict:
+        out = {}
+        for option, idx in columns.items():
+            if idx is None:
+                out[option] = rows[:, 0] if ncols == 1 else rows
+            else:
+                out[option] = rows[:, idx[0]] if len(idx) == 1 else rows[:, idx]
+        return out
+
+    with open(path, "rb") as f, ThreadPoolExecutor(2) as pool:
+        f.seek(skip)
+        pending, rest = deque(), b""
+        while True:
+            data = f.read(BLOCK_BYTES)
+            block = rest + data
+            cut = block.rfind(b"\n") + 1 if data else len(block)
+            rest = block[cut:]
+            if block[:cut]:
+                pending.append(pool.submit(parse, block[:cut]))
+            if len(pending) > 1 or (not data and pending):
+                yield select(pending.popleft().result())
+            if not data:
+                while pending:
+                    yield select(pending.popleft().result())
+                return

@@ -1,0 +1,116 @@
+"""Large CSV files reduce in blocks (losscli/stream.py): same numbers, same bits, same errors."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from losscli import stream
+from losscli.cli import app, evaluation
+
+runner = CliRunner()
+
+
+STREAMED = []  # what evaluation._stream returned, per run: None when it fell back
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Stream any file of 1 KB or more, in blocks of `size` bytes."""
+    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1024)
+    real = evaluation._stream
+    STREAMED.clear()
+    monkeypatch.setattr(evaluation, "_stream", lambda *a: STREAMED.append(real(*a)) or STREAMED[-1])
+
+    def blocks(size):
+        monkeypatch.setattr(stream, "BLOCK_BYTES", size)
+
+    blocks(4096)
+    return blocks
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+def result_json(*args):
+    result = run(*args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def table(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 3000
+    logits = rng.normal(size=(n, 3))
+    labels = rng.integers(0, 3, size=n)
+    p = rng.normal(size=n)
+    path = tmp_path / "eval.csv"
+    rows = [f"{a!r},{b!r},{c!r},{d!r},{e!r},{int(f)},{g!r}" for a, b, c, d, e, f, g in
+            zip(p.tolist(), (p + rng.normal(size=n)).tolist(), *logits.T.tolist(), labels.tolist(),
+                rng.uniform(size=n).tolist())]
+    path.write_text("pred,target,l0,l1,l2,label,prob\n" + "\n".join(rows) + "\n")
+    return path
+
+
+CASES = [
+    ["mse", "--pred", "{f}:pred", "--target", "{f}:target"],
+    ["huber", "--pred", "{f}:pred", "--target", "{f}:target", "--delta", "0.3", "-r", "sum"],
+    ["cross-entropy", "--pred", "{f}:l0,l1,l2", "--target", "{f}:label", "--weight", "1,2,0.5", "--label-smoothing", "0.1"],
+    ["cross-entropy", "--pred", "{f}:3,4,5", "--target", "{f}:label", "--ignore-index", "2"],
+    ["bce-with-logits", "--pred", "{f}:pred", "--target", "{f}:prob"],
+    ["kl-div", "--pred", "{f}:l0,l1", "--target", "{f}:prob,prob", "-r", "batchmean"],
+]
+
+
+@pytest.mark.parametrize("args", CASES, ids=[" ".join(a[:1] + a[-2:]) for a in CASES])
+def test_streamed_equals_whole_file(table, small_blocks, monkeypatch, args):
+    args = [a.format(f=table) for a in args]
+    streamed = result_json(*args)
+    assert STREAMED[-1] is not None and STREAMED[-1].streamed
+    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)  # never stream
+    whole = result_json(*args)
+    assert streamed["value"] == pytest.approx(whole["value"], rel=1e-12)
+    assert streamed["partials"] == pytest.approx(whole["partials"], rel=1e-12)
+    assert streamed["n"] == whole["n"] and streamed["shape"] == whole["shape"]
+
+
+def test_streamed_bits_do_not_depend_on_block_size(table, small_blocks):
+    values = set()
+    for size in (512, 4096, 10_000, 1 << 20):
+        small_blocks(size)
+        values.add(run("mse", "--pred", f"{table}:pred", "--target", f"{table}:target", "-q").stdout)
+    assert len(values) == 1
+
+
+def test_a_bad_cell_in_a_large_file_is_reported_by_line(tmp_path, small_blocks):
+    path = tmp_path / "big.csv"
+    lines = [f"{i}.5,{i}" for i in range(2000)]
+    lines[1500] = "1_000,3"
+    path.write_text("p,t\n" + "\n".join(lines) + "\n")
+    result = run("mse", "--pred", f"{path}:p", "--target", f"{path}:t")
+    assert result.exit_code == 2 and STREAMED == [None]  # the blocks refused; the whole file says where
+    assert "line 1502" in result.stderr and "'1_000'" in result.stderr
+
+
+@pytest.mark.parametrize("body", ["{} , {}", "{},{}\n\n", "\"{}\",\"{}\""])
+def test_messy_large_files_read_like_small_ones(tmp_path, small_blocks, monkeypatch, body):
+    path = tmp_path / "messy.csv"
+    path.write_text("\"p\",\"t\"\r\n" + "".join(body.format(i, i * 0.5) + "\r\n" for i in range(2000)))
+    streamed = run("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "-q").stdout
+    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)
+    assert streamed == run("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "-q").stdout != ""
+
+
+def test_nan_policy_omit_while_streaming(tmp_path, small_blocks, monkeypatch):
+    path = tmp_path / "nan.csv"
+    path.write_text("p,t\n" + "".join(f"{'nan' if i % 7 == 0 else i},{i + 1}\n" for i in range(2000)))
+    args = ["mse", "--pred", f"{path}:p", "--target", f"{path}:t", "--nan-policy", "omit"]
+    streamed = result_json(*args)
+    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)
+    whole = result_json(*args)
+    assert streamed["omitted"] == whole["omitted"] == 286
+    assert streamed["value"] == pytest.approx(whole["value"], rel=1e-12)
