@@ -320,13 +320,19 @@ def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
             message += f" ({_DECIMAL_COMMA}; if another character separates the columns, pass --delimiter)"
         raise InputError(message)
     names = None
-    # The first row is a header when a cell is no number and starts as no number does: '1,5',
-    # '0x10' or '1_000' on line 1 are bad numbers to report there, not column names.
-    if any(_NAME.match(cell) and not _NUMBER.fullmatch(cell) for cell in rows[0]):
+    if is_header(rows[0]):
         names, rows, at = [cell.strip() for cell in rows[0]], rows[1:], at[1:]
         if not rows:
             raise InputError(f"{label} holds no numbers (a header row and no data)")
     return _Table(rows, names, at, "line", label, delimiter)
+
+
+def is_header(cells: list[str]) -> bool:
+    """Whether the first row of a table names its columns (the one rule; losscli.stream uses it too).
+
+    It does when a cell is no number and starts as no number does: '1,5', '0x10' or '1_000' on
+    line 1 are bad numbers to report there, not column names."""
+    return any(_NAME.match(cell) and not _NUMBER.fullmatch(cell) for cell in cells)
 
 
 def _unquote(cell: str) -> str:
