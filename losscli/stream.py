@@ -9,19 +9,20 @@ the whole file with inputs.py, whose message names the line and the column.
 """
 
 import csv
-import io
 import os
+import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .errors import InputError
-from .inputs import _NUMBER, _column_indices, _split_source
+from .inputs import _column_indices, _parse_delimiter, _selector_names, _split_source, is_header
 
 BLOCK_BYTES = 8 << 20
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _NUMBER_BYTES = b"0123456789+-.eEnNaAiIfFtTyY \t\r\n\""
+_INF = re.compile(rb"[iI][nN][fF]")
 
 
 def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int):
@@ -33,8 +34,8 @@ def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int):
         return None
     path = paths.pop()
     extension = os.path.splitext(path)[1].lower()
-    sep = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter) if delimiter else _DELIMITERS.get(extension)
-    if sep is None or len(sep) != 1 or not os.path.isfile(path) or os.path.getsize(path) < min_bytes:
+    sep = _parse_delimiter(delimiter) if delimiter else _DELIMITERS.get(extension)
+    if not isinstance(sep, str) or len(sep) != 1 or not os.path.isfile(path) or os.path.getsize(path) < min_bytes:
         return None
     label = next(p for p, _ in parsed.values())
     with open(path, "rb") as f:
@@ -43,8 +44,8 @@ def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int):
     if not text.strip():
         return None
     cells = next(csv.reader([text], delimiter=sep, skipinitialspace=True))
-    names = [c.strip() for c in cells] if any(c.strip() and not _NUMBER.fullmatch(c) for c in cells) else None
-    columns = {option: _column_indices([t.strip() for t in sel.split(",")], names, len(cells), label)
+    names = [c.strip() for c in cells] if is_header(cells) else None  # the rule of inputs.py
+    columns = {option: _column_indices(_selector_names(sel, per_sample[option]), names, len(cells), label)
                if sel else None for option, (_, sel) in parsed.items()}
     skip = len(first) if names is not None else (len(first) - len(first.removeprefix(b"\xef\xbb\xbf")))
     return _blocks(path, skip, sep, len(cells), columns, label)
@@ -65,7 +66,11 @@ def _blocks(path: str, skip: int, sep: str, ncols: int, columns: dict, label: st
             raise InputError(f"{label}: {str(e).splitlines()[0]}") from None
         if frame.null_count().sum_horizontal().item():
             raise InputError(f"{label} has an empty field or a short row")
-        return frame.to_numpy()
+        rows = frame.to_numpy()
+        # polars reads 1e999 as inf; losscli refuses a number beyond float64 unless it says inf
+        if np.isinf(rows).sum() > len(_INF.findall(block)):
+            raise InputError(f"{label} holds a number beyond float64")
+        return rows
 
     def select(rows: np.ndarray) -> dict:
         out = {}

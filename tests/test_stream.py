@@ -114,3 +114,10 @@ def test_nan_policy_omit_while_streaming(tmp_path, small_blocks, monkeypatch):
     whole = result_json(*args)
     assert streamed["omitted"] == whole["omitted"] == 286
     assert streamed["value"] == pytest.approx(whole["value"], rel=1e-12)
+
+
+def test_a_number_beyond_float64_in_a_large_file_is_refused(tmp_path, small_blocks):
+    path = tmp_path / "inf.csv"
+    path.write_text("p,t\n" + "".join(f"{i},{i}\n" for i in range(2000)) + "1e999,1\ninf,inf\n")
+    result = run("mse", "--pred", f"{path}:p", "--target", f"{path}:t")
+    assert result.exit_code == 2 and "'1e999' is beyond the range of float64" in result.stderr
