@@ -226,12 +226,13 @@ class Npz:
             raise InputError(f"{where} cannot be read: {_reason(e)}") from None
 
 
-def read_numpy(f: typing.BinaryIO, label: str, size: int) -> np.ndarray | Npz:
-    """An .npy array, or an .npz archive; never unpickles. SIZE is the length of F in bytes."""
+def read_numpy(f: typing.BinaryIO, label: str, size: int, mmap: bool = False) -> np.ndarray | Npz:
+    """An .npy array, or an .npz archive; never unpickles. SIZE is the length of F in bytes.
+    With MMAP, an .npy file of native byte order is memory-mapped rather than read."""
     magic = f.read(6)
     f.seek(0)
     if magic == NPY_MAGIC:
-        return _npy(f, label, size)
+        return _npy(f, label, size, mmap)
     if magic.startswith(ZIP_MAGICS):
         try:
             return Npz(zipfile.ZipFile(io.BytesIO(f.read())), label)
@@ -242,22 +243,22 @@ def read_numpy(f: typing.BinaryIO, label: str, size: int) -> np.ndarray | Npz:
     raise InputError(f"{label} is not a NumPy .npy/.npz file (no NumPy or zip magic bytes)")
 
 
-def _npy(f: typing.BinaryIO, where: str, size: int) -> np.ndarray:
+def _npy(f: typing.BinaryIO, where: str, size: int, mmap: bool = False) -> np.ndarray:
     """Check the header against the bytes that follow it, then load: no allocation on a lie."""
     fmt = np.lib.format
     with warnings.catch_warnings():  # e.g. a header written by Python 2: stderr is for our one line
         warnings.simplefilter("ignore")
-        return _checked_npy(f, where, size, fmt)
+        return _checked_npy(f, where, size, fmt, mmap)
 
 
-def _checked_npy(f: typing.BinaryIO, where: str, size: int, fmt) -> np.ndarray:
+def _checked_npy(f: typing.BinaryIO, where: str, size: int, fmt, mmap: bool = False) -> np.ndarray:
     try:
         version = fmt.read_magic(f)
         if version not in ((1, 0), (2, 0)):  # 3.0 only holds structured dtypes with unicode names
             raise InputError(f"{where} is a NumPy file of format version {version[0]}.{version[1]}; "
                              "expected a float or integer array (version 1.0 or 2.0)")
         read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-        shape, _, dtype = read_header(f)
+        shape, fortran, dtype = read_header(f)
     except InputError:
         raise
     except Exception as e:
@@ -273,6 +274,11 @@ def _checked_npy(f: typing.BinaryIO, where: str, size: int, fmt) -> np.ndarray:
     if available > expected:
         raise InputError(f"{where} has {available - expected:,} bytes after its array of shape {shape} "
                          "(several arrays saved to one file?); expected one array")
+    if mmap and expected and dtype.isnative and isinstance(getattr(f, "name", None), str):
+        # pages are read as the loss touches them: no copy of a large array into memory
+        offset = f.tell()
+        return np.asarray(np.memmap(f.name, dtype=dtype, mode="r", offset=offset, shape=shape,
+                                    order="F" if fortran else "C"))
     try:
         f.seek(0)
         array = fmt.read_array(f, allow_pickle=False)

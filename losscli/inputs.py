@@ -119,7 +119,7 @@ class Sources:
                 if not stat.S_ISREG(mode):  # a pipe such as <(cut -d, -f1 run.csv): length unknown
                     data = _read_capped(f, label)
                 elif extension in (".npy", ".npz"):
-                    return label, read_numpy(f, label, os.fstat(f.fileno()).st_size)
+                    return label, read_numpy(f, label, os.fstat(f.fileno()).st_size, mmap=True)
                 else:
                     data = f.read()
         except OSError as e:
