@@ -1,0 +1,426 @@
+"""losscli side by side with what users would run instead (issue 6), as a table of ratios.
+
+    python benchmarks/run.py                    # the full run: 10M rows, 5 repeats (~10 min)
+    python benchmarks/run.py --quick            # small sizes, a smoke run (~1 min)
+    python benchmarks/run.py --only startup,npy --repeat 3 --markdown
+    python benchmarks/run.py --flat --slow      # + the 4x-rows RSS flatness run, + numpy.loadtxt
+
+Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is a ratio <= 1/N):
+  csv      mse on a 2-column CSV of --rows rows vs the pandas one-liner (<= 0.6), polars
+           streaming (<= 1.1), torch.nn.MSELoss through pandas (informative), numpy.loadtxt
+           (--slow, informative); losscli's peak RSS <= 200 MiB, and with --flat within +25%
+           at 4x the rows.
+  startup  mse of 3 inline numbers vs `python -c "import numpy"` (<= 1.6) and the same loss
+           through torch (>= 8x faster); `losscli --help` vs import numpy (informative), and
+           `losscli --help` must import no numpy (checked with python -X importtime).
+  npy      mse of two .npy files of --rows elements vs np.load both + ((a-b)**2).mean() (<= 1.3).
+  none     mse -r none -f csv of the .npy pair to /dev/null vs np.savetxt of the losses (>= 5x).
+  ce       cross-entropy, float32 logits of L x 100 (L = 1M, 100k with --quick):
+           (a) in one process, losscli.functional.cross_entropy vs torch F.cross_entropy,
+           only the call timed (<= 1.5); (b) the whole command vs a torch one-liner (< 1).
+  linear   mse on CSVs of rows/100, rows/10 and rows rows: wall and ns per row.
+
+Every measured command is a separate process (sys.executable, or the losscli console script
+beside it: a pyenv shim would add ~130 ms of bash to every call). Each group runs one warm-up
+of every command, then K rounds of losscli and its anchors interleaved (A B C A B C ...),
+sequentially; the table shows medians. Peak RSS is the child's ru_maxrss from os.wait4.
+Files are read from a warm page cache. An anchor whose library is not importable is skipped.
+
+Environment: every child, losscli and anchor alike, gets this process's environment
+unchanged. OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (set on some machines here) pick OpenBLAS's
+kernel, but nothing measured calls BLAS (elementwise ufuncs and reductions use NumPy's own
+SIMD loops), and `import numpy` costs the same with or without them, so they stay as they are.
+
+Data is generated once into --data (default benchmarks/.data/, gitignored): CSV rows of
+`pred,target` as float64 repr (10M rows ~ 393 MB), the same values as .npy pairs, and
+float32 logits + int64 labels as .npy.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+TARGETS = ("csv", "startup", "npy", "none", "ce", "linear")
+CLASSES = 100
+
+
+def losscli_command() -> list[str]:
+    beside = Path(PY).parent / "losscli"  # the console script pip installed for this python
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("losscli")
+    return [found] if found else [PY, "-m", "losscli"]
+
+
+# ---- data -----------------------------------------------------------------------------------
+# Generated in a child process: this one never imports NumPy, because on Linux a child's
+# ru_maxrss starts from the RSS of the process that forked it, so a big harness would set a
+# floor under every peak RSS it reports.
+
+FILES = {"csv": ["mse_{n}.csv"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
+         "logits": [f"logits_{{n}}x{CLASSES}.npy", "labels_{n}.npy"]}
+
+
+def generate(kind: str, n: int, outs: list[str]) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(n)
+    if kind == "logits":
+        np.save(outs[0], rng.standard_normal((n, CLASSES), dtype=np.float32) * 3)
+        np.save(outs[1], rng.integers(0, CLASSES, n))
+        return
+    target = rng.standard_normal(n)  # like a model's eval dump: pred = target + noise
+    pred = target + 0.1 * rng.standard_normal(n)
+    if kind == "npy":
+        np.save(outs[0], pred)
+        np.save(outs[1], target)
+        return
+    with open(outs[0], "w") as f:
+        f.write("pred,target\n")
+        for i in range(0, n, 1_000_000):  # float64 written with repr: 10M rows ~ 393 MB
+            f.writelines(f"{p!r},{t!r}\n" for p, t in zip(pred[i:i + 1_000_000].tolist(),
+                                                           target[i:i + 1_000_000].tolist()))
+
+
+def data_file(data: Path, kind: str, n: int) -> list[Path]:
+    """The cached files of one kind and size, generated if missing."""
+    paths = [data / f.format(n=n) for f in FILES[kind]]
+    if not all(p.exists() for p in paths):
+        print(f"  generating {paths[0].name} ...", file=sys.stderr, flush=True)
+        tmp = [p.with_name("tmp." + p.name) for p in paths]
+        subprocess.run([PY, __file__, "--generate", kind, str(n), *map(str, tmp)], check=True)
+        for t, p in zip(tmp, paths):
+            t.replace(p)  # an interrupted generation leaves no half file in the cache
+    return paths
+
+
+# ---- measuring ------------------------------------------------------------------------------
+
+class Cmd:
+    """One command to run as a process; its timings and peak RSS accumulate over the rounds."""
+
+    def __init__(self, name, argv, needs=(), stdout_devnull=False):
+        self.name, self.argv, self.stdout_devnull = name, argv, stdout_devnull
+        self.missing = [m for m in needs if importlib.util.find_spec(m) is None]
+        self.walls, self.rss, self.output, self.error = [], [], "", None
+
+    def run(self, capture=False):
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            sink = out if capture and not self.stdout_devnull else subprocess.DEVNULL
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=sink, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t0
+            proc.returncode = code = os.waitstatus_to_exitcode(status)
+            if code != 0:
+                err.seek(0)
+                tail = err.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
+                self.error = f"exit {code}: {tail[0][:200]}"
+            if capture:
+                out.seek(0)
+                self.output = out.read().decode(errors="replace").strip()
+        return wall, usage.ru_maxrss / 1024  # Linux: KiB -> MiB
+
+    @property
+    def wall(self):
+        return statistics.median(self.walls) if self.walls else None
+
+    @property
+    def peak(self):
+        return max(self.rss) if self.rss else None
+
+
+def measure(cmds: list[Cmd], repeat: int) -> list[Cmd]:
+    """One warm-up each (output kept to compare the values), then `repeat` interleaved rounds."""
+    live = [c for c in cmds if not c.missing]
+    for c in live:
+        c.run(capture=True)
+    live = [c for c in live if c.error is None]
+    for _ in range(repeat):
+        for c in live:
+            wall, rss = c.run()
+            if c.error is None:
+                c.walls.append(wall)
+                c.rss.append(rss)
+    return cmds
+
+
+# ---- the table ------------------------------------------------------------------------------
+
+ROWS: list[list[str]] = []
+NOTES: list[str] = []
+HEADER = ["target", "vs", "losscli", "anchor", "ratio", "limit", "result", "peak RSS losscli / anchor"]
+
+
+def fmt_time(s):
+    return "-" if s is None else f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def fmt_mib(m):
+    return "-" if m is None else f"{m:.0f} MiB"
+
+
+def verdict(ratio, limit):
+    if ratio is None:
+        return "-"
+    return "info" if limit is None else "PASS" if ratio <= limit else "FAIL"
+
+
+def limit_text(limit):
+    if limit is None:
+        return "-"
+    return f"<= {limit:g}" if limit >= 0.5 else f"<= {limit:.3g} ({1 / limit:g}x faster)"
+
+
+def compare(target: str, ours: Cmd, anchor: Cmd, limit, vs=None):
+    for c in (ours, anchor):
+        if c.missing:
+            NOTES.append(f"{target}: {c.name} skipped, not importable: {', '.join(c.missing)}")
+        elif c.error:
+            NOTES.append(f"{target}: {c.name} failed ({c.error})")
+    ratio = ours.wall / anchor.wall if ours.wall and anchor.wall else None
+    result = ("skipped" if ours.missing or anchor.missing else "ERROR" if ours.error or anchor.error
+              else verdict(ratio, limit))
+    ROWS.append([target, vs or anchor.name, fmt_time(ours.wall), fmt_time(anchor.wall),
+                 "-" if ratio is None else f"{ratio:.2f}", limit_text(limit), result,
+                 f"{fmt_mib(ours.peak)} / {fmt_mib(anchor.peak)}"])
+    try:  # the values must agree, or the timing compares different work
+        a, b = float(ours.output.split()[-1]), float(anchor.output.split()[-1])
+        if abs(a - b) > 1e-5 * max(abs(a), abs(b), 1e-12):
+            NOTES.append(f"{target}: losscli printed {a!r} but {anchor.name} printed {b!r}")
+    except (ValueError, IndexError):
+        pass
+
+
+def bound(target: str, what: str, value, limit, unit="MiB"):
+    ratio = value / limit if value is not None else None
+    ROWS.append([target, what, f"{value:.0f} {unit}" if value is not None else "-", f"{limit:g} {unit}",
+                 "-" if ratio is None else f"{ratio:.2f}", "<= 1", verdict(ratio, 1.0), ""])
+
+
+def print_table(rows, header, markdown):
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for r in rows:
+            print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+        return
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def machine() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def field(path, key):
+        return next((line.split(":", 1)[1].strip() for line in Path(path).read_text().splitlines()
+                     if line.startswith(key)), "?")
+
+    cpu, ram = field("/proc/cpuinfo", "model name"), int(field("/proc/meminfo", "MemTotal").split()[0]) / 2**20
+    versions = []
+    for mod in ("numpy", "pandas", "polars", "torch"):
+        try:
+            versions.append(f"{mod} {version(mod)}")
+        except PackageNotFoundError:
+            versions.append(f"{mod} missing")
+    blas = os.environ.get("OPENBLAS_CORETYPE")
+    return (f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GiB RAM, Python {platform.python_version()}, "
+            + ", ".join(versions) + (f" (OPENBLAS_CORETYPE={blas} as set here)" if blas else ""))
+
+
+# ---- the targets ----------------------------------------------------------------------------
+
+def py(code: str, name: str, needs=(), **kw) -> Cmd:
+    return Cmd(name, [PY, "-c", code], needs=needs, **kw)
+
+
+def bench_csv(a, L, data):
+    csv, = data_file(data, "csv", a.rows)
+    mse = [*L, "mse", "--pred", f"{csv}:pred", "--target", f"{csv}:target", "-q"]
+    ours = Cmd("losscli", mse)
+    anchors = [
+        py(f"import pandas as pd; df = pd.read_csv({str(csv)!r}); print(((df.pred - df.target)**2).mean())",
+           "pandas read_csv", ["pandas"]),
+        py(f"import polars as pl; print(pl.scan_csv({str(csv)!r}).select(((pl.col('pred') - pl.col('target'))**2)"
+           f".mean()).collect(engine='streaming').item())", "polars streaming", ["polars"]),
+        py(f"import pandas as pd, torch; df = pd.read_csv({str(csv)!r}); t = lambda s: torch.from_numpy(s.to_numpy()); "
+           "print(torch.nn.MSELoss()(t(df.pred), t(df.target)).item())",
+           "torch MSELoss (pandas)", ["pandas", "torch"]),
+    ]
+    if a.slow:
+        anchors.append(py(f"import numpy as np; x = np.loadtxt({str(csv)!r}, delimiter=',', skiprows=1); "
+                          "print(((x[:, 0] - x[:, 1])**2).mean())", "numpy.loadtxt"))
+    measure([ours, *anchors], a.repeat)
+    for anchor, limit in zip(anchors, (0.6, 1.1, None, None)):
+        compare("1 csv", ours, anchor, limit)
+    bound("1 csv", "peak RSS bound", ours.peak, 200)
+    if a.flat:
+        big, = data_file(data, "csv", 4 * a.rows)
+        four = Cmd("losscli 4x rows", [*L, "mse", "--pred", f"{big}:pred", "--target", f"{big}:target", "-q"])
+        measure([four], a.repeat)
+        if four.peak and ours.peak:
+            ROWS.append(["1 csv flat", f"RSS at {4 * a.rows:,} rows", fmt_mib(four.peak), fmt_mib(ours.peak),
+                         f"{four.peak / ours.peak:.2f}", "<= 1.25", verdict(four.peak / ours.peak, 1.25),
+                         f"wall {fmt_time(four.wall)}"])
+
+
+def bench_startup(a, L, data):
+    ours = Cmd("losscli", [*L, "mse", "--pred", "2,3,4", "--target", "2.5,3.5,4.5", "-q"])
+    numpy = py("import numpy", "import numpy")
+    torch = py("import torch; print(torch.nn.functional.mse_loss(torch.tensor([2., 3., 4.], dtype=torch.float64), "
+               "torch.tensor([2.5, 3.5, 4.5], dtype=torch.float64)).item())", "torch one-liner", ["torch"])
+    helps = Cmd("losscli --help", [*L, "--help"])
+    measure([ours, numpy, torch, helps], a.repeat)
+    compare("2 startup", ours, numpy, 1.6)
+    compare("2 startup", ours, torch, 1 / 8)
+    compare("2 --help", helps, numpy, None, vs="import numpy (losscli --help)")
+    # -X importtime lists every module imported, on stderr: `losscli --help` must not list numpy.
+    wrapper = "import sys; sys.argv = ['losscli', '--help']; from losscli.cli import main; main()"
+    probe = subprocess.run([PY, "-X", "importtime", "-c", wrapper], capture_output=True, text=True, check=False)
+    numpy_in = any(re.search(r"\|\s+numpy$", line) for line in probe.stderr.splitlines())
+    ROWS.append(["2 --help", "imports numpy?", "yes" if numpy_in else "no", "-", "-", "no",
+                 "FAIL" if numpy_in or probe.returncode else "PASS", ""])
+
+
+def bench_npy(a, L, data):
+    x, y = data_file(data, "npy", a.rows)
+    ours = Cmd("losscli", [*L, "mse", "--pred", str(x), "--target", str(y), "-q"])
+    anchor = py(f"import numpy as np; a = np.load({str(x)!r}); b = np.load({str(y)!r}); print(((a - b)**2).mean())",
+                "numpy one-liner")
+    measure([ours, anchor], a.repeat)
+    compare("3 npy", ours, anchor, 1.3)
+
+
+def bench_none(a, L, data):
+    x, y = data_file(data, "npy", a.rows)
+    ours = Cmd("losscli", [*L, "mse", "--pred", str(x), "--target", str(y), "-r", "none", "-f", "csv"],
+               stdout_devnull=True)
+    anchor = py(f"import numpy as np; a = np.load({str(x)!r}); b = np.load({str(y)!r}); "
+                "np.savetxt('/dev/null', (a - b)**2)", "np.savetxt", stdout_devnull=True)
+    measure([ours, anchor], a.repeat)
+    compare("4 -r none csv", ours, anchor, 1 / 5)
+
+
+CE_IN_PROCESS = """
+import json, statistics, sys, time
+import numpy as np, torch, torch.nn.functional as F
+from losscli.functional import cross_entropy
+x, y = np.load(sys.argv[1]), np.load(sys.argv[2])
+tx, ty, threads = torch.from_numpy(x), torch.from_numpy(y), torch.get_num_threads()
+def one_thread():  # informative: NumPy's ufuncs use one core, torch's default uses them all
+    torch.set_num_threads(1)
+    try:
+        return F.cross_entropy(tx, ty).item()
+    finally:
+        torch.set_num_threads(threads)
+calls = {"losscli": lambda: float(cross_entropy(x, y)), "torch": lambda: F.cross_entropy(tx, ty).item(),
+         "torch1": one_thread}
+times = {k: [] for k in calls}
+values = {k: f() for k, f in calls.items()}  # warm-up
+for _ in range(int(sys.argv[3])):
+    for k, f in calls.items():
+        t0 = time.perf_counter(); f(); times[k].append(time.perf_counter() - t0)
+print(json.dumps({"times": {k: statistics.median(v) for k, v in times.items()}, "values": values,
+                  "threads": threads}))
+"""
+
+
+def bench_ce(a, L, data):
+    x, y = data_file(data, "logits", a.logits)
+    if importlib.util.find_spec("torch") is None:
+        NOTES.append("5 ce: torch not importable, cross-entropy anchors skipped")
+    else:
+        r = subprocess.run([PY, "-c", CE_IN_PROCESS, str(x), str(y), str(a.repeat)], capture_output=True, text=True,
+                           check=False)
+        if r.returncode:
+            NOTES.append(f"5a ce core: failed: {(r.stderr.strip().splitlines() or [''])[-1]}")
+        else:
+            res = json.loads(r.stdout)
+            t, v = res["times"], res["values"]
+            for key, vs, limit in (("torch", f"F.cross_entropy, {res['threads']} threads", 1.5),
+                                   ("torch1", "F.cross_entropy, 1 thread", None)):
+                ratio = t["losscli"] / t[key]
+                ROWS.append(["5a ce core", vs, fmt_time(t["losscli"]), fmt_time(t[key]), f"{ratio:.2f}",
+                             limit_text(limit), verdict(ratio, limit), "in-process"])
+            if abs(v["losscli"] - v["torch"]) > 1e-5 * abs(v["torch"]):
+                NOTES.append(f"5a ce core: losscli {v['losscli']!r} vs torch {v['torch']!r}")
+    ours = Cmd("losscli", [*L, "cross-entropy", "--pred", str(x), "--target", str(y), "--dtype", "float32", "-q"])
+    anchor = py(f"import numpy as np, torch; x = torch.from_numpy(np.load({str(x)!r})); "
+                f"y = torch.from_numpy(np.load({str(y)!r})); "
+                "print(torch.nn.functional.cross_entropy(x, y).item())", "torch one-liner", ["torch"])
+    measure([ours, anchor], a.repeat)
+    compare("5b ce command", ours, anchor, 1.0)
+
+
+def bench_linear(a, L, data):
+    sizes = [max(a.rows // 100, 10), max(a.rows // 10, 10), a.rows]
+    cmds = [Cmd(f"{n:,} rows", [*L, "mse", "--pred", f"{f}:pred", "--target", f"{f}:target", "-q"])
+            for n, f in ((n, data_file(data, "csv", n)[0]) for n in sizes)]
+    measure(cmds, a.repeat)
+    return [[f"{n:,}", fmt_time(c.wall), f"{c.wall / n * 1e9:.0f}" if c.wall else "-", fmt_mib(c.peak)]
+            for n, c in zip(sizes, cmds)]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rows", type=float, default=1e7, help="rows of the CSV and elements of the .npy pair (1e7)")
+    p.add_argument("--logits", type=float, default=1e6, help="rows of the cross-entropy logits (1e6)")
+    p.add_argument("--quick", action="store_true", help="small sizes for a smoke run: 2e5 rows, 1e5 x 100 logits")
+    p.add_argument("--repeat", type=int, default=5, help="timed runs of each command, after one warm-up (5)")
+    p.add_argument("--only", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)}")
+    p.add_argument("--slow", action="store_true", help="also numpy.loadtxt on the CSV (~8 s a run at 10M rows)")
+    p.add_argument("--flat", action="store_true", help="also the CSV at 4x the rows, for RSS flatness (1.6 GB)")
+    p.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    p.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / ".data", help="the data cache")
+    p.add_argument("--generate", nargs="+", help=argparse.SUPPRESS)  # KIND N PATH...: in a child process
+    a = p.parse_args(argv)
+    if a.generate:
+        return generate(a.generate[0], int(a.generate[1]), a.generate[2:]) or 0
+    if a.quick:
+        a.rows, a.logits = 2e5, 1e5
+    a.rows, a.logits = int(a.rows), int(a.logits)
+    only = [t.strip() for t in a.only.split(",") if t.strip()]
+    unknown = sorted(set(only) - set(TARGETS))
+    if unknown:
+        p.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+    a.data.mkdir(parents=True, exist_ok=True)
+    L = losscli_command()
+
+    linear = None
+    for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
+                        ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear)):
+        if name in only:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            out = bench(a, L, a.data)
+            linear = out if name == "linear" else linear
+
+    print(f"machine: {machine()}")
+    print(f"run: {'--quick, ' if a.quick else ''}{a.rows:,} rows, {a.logits:,} x {CLASSES} logits, "
+          f"median of {a.repeat} after a warm-up, interleaved; losscli = {' '.join(L)}; "
+          f"peak RSS from os.wait4 (ru_maxrss; this harness's own "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB is a floor under it)")
+    print()
+    print_table(ROWS, HEADER, a.markdown)
+    if linear:
+        print()
+        print_table(linear, ["6 linear: rows", "losscli mse (CSV)", "ns per row", "peak RSS"], a.markdown)
+    for note in NOTES:
+        print(f"note: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
