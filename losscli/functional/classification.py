@@ -1,5 +1,7 @@
 """Classification losses: nll, cross entropy, BCE with logits (torch 2.13 semantics)."""
 
+import os
+
 import numpy as np
 
 from ..errors import InputError, UsageError
@@ -97,12 +99,17 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     _index_target_shape(x, t)
     w = _class_weight(weight, x.shape[0 if x.ndim == 1 else 1], x.dtype)
     picked, keep, safe = _picked(x, t, ignore_index)
+    return _nll_reduce(picked, keep, safe, w, reduction)
+
+
+def _nll_reduce(picked: np.ndarray, keep: np.ndarray, safe: np.ndarray, w, reduction: str):
+    """-w[y] * picked where kept, 0 elsewhere; 'mean' divides by the kept targets' weight."""
     wt = np.ones_like(picked) if w is None else w[safe]
-    zero = x.dtype.type(0)
+    zero = picked.dtype.type(0)
     loss = np.where(keep, -wt * picked, zero)
     if reduction != "mean":
         return reduce(loss, reduction)
-    return loss.sum(dtype=x.dtype) / np.where(keep, wt, zero).sum(dtype=x.dtype)
+    return loss.sum(dtype=picked.dtype) / np.where(keep, wt, zero).sum(dtype=picked.dtype)
 
 
 @np.errstate(all="ignore")
@@ -128,10 +135,12 @@ def cross_entropy(
         raise InputError("{input} must have 1 or more dimensions (classes), got a single number")
     cdim = 0 if x.ndim == 1 else 1
     n_classes = x.shape[cdim]
-    logp = log_softmax(x, cdim)
     w = _class_weight(weight, n_classes, x.dtype)
-    w_b = None if w is None else w.reshape((-1,) + (1,) * (x.ndim - cdim - 1))
     target = np.asarray(target)
+    if target.shape != x.shape and label_smoothing <= 0:
+        return _cross_entropy_indices(x, target, w, ignore_index, reduction)
+    logp = log_softmax(x, cdim)
+    w_b = None if w is None else w.reshape((-1,) + (1,) * (x.ndim - cdim - 1))
     if target.shape == x.shape:
         return _cross_entropy_probs(logp, as_float(target, "target"), w_b, ignore_index, reduction, label_smoothing)
     nll = nll_loss(logp, target, weight=w, ignore_index=ignore_index, reduction=reduction)
@@ -150,6 +159,42 @@ def cross_entropy(
         smooth = smooth.sum(dtype=x.dtype)
     eps = x.dtype.type(label_smoothing)
     return (x.dtype.type(1) - eps) * nll + smooth * (eps / x.dtype.type(n_classes))
+
+
+def _cross_entropy_indices(x: np.ndarray, target, w, ignore_index: int, reduction: str):
+    """Index targets without smoothing: only the target's log-probability is needed, so the
+    (N, C) log_softmax is never materialised (half the memory traffic on large logits). Each is
+    computed as torch computes it: (x_y - max) - log(sum(exp(x - max)))."""
+    t = class_indices(target)
+    _index_target_shape(x, t)
+    picked, keep, safe = _picked(x, t, ignore_index)
+    cdim = 0 if x.ndim == 1 else 1
+    top, log_sum = _max_and_log_sum_exp(x, cdim)
+    return _nll_reduce((picked - top) - log_sum, keep, safe, w, reduction)
+
+
+ROWS_PER_BLOCK = 1 << 15
+
+
+def _max_and_log_sum_exp(x: np.ndarray, cdim: int):
+    """max and log(sum(exp(x - max))) along the class dim. Large inputs go in blocks of rows on
+    every core (NumPy's ufuncs release the GIL); each row is computed alone, so the result does
+    not depend on the blocks or the threads."""
+
+    def rows(block: np.ndarray):
+        top = block.max(axis=cdim, keepdims=True)
+        e = np.subtract(block, top)
+        np.exp(e, out=e)
+        return top.squeeze(cdim), np.log(e.sum(axis=cdim))
+
+    if x.ndim < 2 or x.shape[0] <= ROWS_PER_BLOCK or (os.cpu_count() or 1) < 2:
+        return rows(x)
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = range(0, x.shape[0], ROWS_PER_BLOCK)
+    with ThreadPoolExecutor(os.cpu_count()) as pool:
+        parts = list(pool.map(lambda i: rows(x[i : i + ROWS_PER_BLOCK]), starts))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def cross_entropy_denominator(target, weight=None, ignore_index: int = -100, probabilities: bool = False):
