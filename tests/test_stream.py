@@ -121,3 +121,34 @@ def test_a_number_beyond_float64_in_a_large_file_is_refused(tmp_path, small_bloc
     path.write_text("p,t\n" + "".join(f"{i},{i}\n" for i in range(2000)) + "1e999,1\ninf,inf\n")
     result = run("mse", "--pred", f"{path}:p", "--target", f"{path}:t")
     assert result.exit_code == 2 and "'1e999' is beyond the range of float64" in result.stderr
+
+
+def test_last_line_without_newline_and_block_edges(tmp_path, small_blocks, monkeypatch):
+    path = tmp_path / "edge.csv"
+    path.write_text("p,t\n" + "\n".join(f"{i}.25,{i}" for i in range(3000)))  # no final newline
+    values = set()
+    for size in (64, 100, 4096, 1 << 20):  # lines cut at every possible place
+        small_blocks(size)
+        values.add(run("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "-f", "json").stdout)
+    assert len(values) == 1
+    assert json.loads(values.pop())["n"] == 3000 and STREAMED[-1] is not None
+
+
+def test_polars_accepts_no_number_that_losscli_refuses():
+    import random
+    import string
+
+    import polars as pl
+
+    from losscli.inputs import _NUMBER
+
+    rng = random.Random(0)
+    alphabet = string.printable.replace("\n", "").replace(",", "").replace("\r", "").replace('"', "") + "١_"
+    tokens = ["1_000", "0x10", "true", "1d5", "1.5f", "0b1", "1j", "NA", "null", "+-1", "∞", "1e"] + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    frame = pl.read_csv("\n".join(t + ",0" for t in tokens).encode(), has_header=False,
+                        schema={"a": pl.Float64, "b": pl.Float64}, ignore_errors=True)
+    parsed = frame["a"].to_list()
+    assert len(parsed) == len(tokens)
+    accepted = [t for t, v in zip(tokens, parsed) if v is not None and not _NUMBER.fullmatch(t)]
+    assert accepted == []

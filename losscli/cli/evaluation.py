@@ -18,7 +18,7 @@ SOURCE = "SOURCE"  # the metavar of every array option
 # Array options that hold parameters, not one entry per sample: they are loaded whole, never
 # split into chunks, and --nan-policy omit leaves them whole.
 PARAMETER_OPTIONS = {"--weight", "--pos-weight", "--linear-weight", "--linear-bias"}
-STREAM_BYTES = 32 << 20  # a text file this large is reduced in chunks, in bounded memory
+STREAM_BYTES = 4 << 20  # a CSV/TSV file this large is reduced in blocks (polars), in bounded memory
 
 
 @dataclass
