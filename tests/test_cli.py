@@ -341,3 +341,20 @@ def test_typer_version_bound():
             "assert 'pydantic' not in sys.modules, 'a command run imported pydantic'")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_family_index_matches_the_commands():
+    from losscli.cli import shared
+
+    defined = {c.name: c.callback.__module__.rsplit(".", 1)[1] for c in app.registered_commands if c.name in LOSSES}
+    assert defined == shared.FAMILY_OF
+
+
+def test_a_loss_call_imports_only_its_family():
+    code = ("import sys; sys.argv = ['losscli', 'mse', '--pred', '1', '--target', '2', '-q']\n"
+            "from losscli.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "loaded = {m for m in sys.modules if m.startswith('losscli.cli.')}\n"
+            "assert 'losscli.cli.classification' not in loaded and 'losscli.cli.regression' in loaded, loaded")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr

@@ -201,6 +201,10 @@ def _stream(name: str, fn: Callable, kwargs: dict, settings: Settings, sources):
         return None
     per_sample = {flag: kwargs[param] for param, flag in source_options(fn).items()
                   if kwargs.get(param) is not None and flag not in PARAMETER_OPTIONS}
+    from ..inputs import _split_source
+
+    if not any(_split_source(source)[0] not in (None, "-") for source in per_sample.values()):
+        return None  # inline numbers or stdin: nothing to stream
     from ..stream import plan
 
     try:

@@ -7,6 +7,7 @@ readers are imported only once a command runs, so `--help` stays fast.
 
 import contextvars
 import functools
+import importlib
 import inspect
 import os
 import signal
@@ -275,15 +276,35 @@ def _main(
     """
 
 
+# Which family module defines each loss command, so a call imports only that module.
+# tests/test_cli.py::test_family_index_matches_the_commands keeps this true.
+COMMANDS_BY_FAMILY = {
+    "regression": ("mse", "l1", "smooth-l1", "huber", "log-cosh", "quantile", "mape", "msle", "tweedie"),
+    "binary": ("focal", "hinge", "squared-hinge"),
+    "classification": ("bce-with-logits", "cross-entropy", "nll", "bce", "soft-margin", "multi-margin",
+                       "linear-cross-entropy", "multi-label-soft-margin", "multi-label-margin"),
+    "similarity": ("cosine-embedding", "hinge-embedding", "margin-ranking", "triplet-margin",
+                   "triplet-margin-with-distance"),
+    "distributions": ("kl-div", "poisson-nll", "gaussian-nll"),
+    "sequence": ("ctc",),
+}
+FAMILY_OF = {name: family for family, names in COMMANDS_BY_FAMILY.items() for name in names}
+
+
 def _app_for(args: list[str]):
     """(app, prog name, args) to run. `losscli LOSS ...` runs an app of that one command: Typer
     builds it in a few ms instead of ~40 for all of them, and a tiny call's start-up is the
     product (benchmarks/run.py, target 2). Everything else runs the whole app."""
-    if args and args[0] in LOSSES:
+    family = FAMILY_OF.get(args[0]) if args else None
+    if family is not None:
+        importlib.import_module(f"losscli.cli.{family}")
         one = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                           context_settings={"help_option_names": ["-h", "--help"]})
         one.registered_commands.append(next(c for c in app.registered_commands if c.name == args[0]))
         return one, f"losscli {args[0]}", args[1:]
+    from . import load_all
+
+    load_all()
     return app, "losscli", args
 
 

@@ -20,7 +20,7 @@ from ._common import as_float, broadcast_shape, check_reduction, reduce
 def _difference(input, target) -> np.ndarray:
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
-    return x - y
+    return np.asarray(x - y)  # a new array, so the callers may square it in place
 
 
 @np.errstate(all="ignore")
@@ -30,7 +30,8 @@ def l1_loss(input, target, reduction: str = "mean"):
     Shapes broadcast as in torch; 'mean' divides by the broadcast size.
     """
     check_reduction(reduction)
-    return reduce(np.abs(_difference(input, target)), reduction)
+    d = _difference(input, target)
+    return reduce(np.abs(d, out=d), reduction)
 
 
 @np.errstate(all="ignore")
@@ -38,7 +39,7 @@ def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error: loss = (input - target)^2."""
     check_reduction(reduction)
     d = _difference(input, target)
-    return reduce(d * d, reduction)
+    return reduce(np.square(d, out=d), reduction)  # in place: no second array of the input's size
 
 
 @np.errstate(all="ignore")
