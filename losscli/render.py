@@ -5,6 +5,8 @@ Markdown or bare values. Nothing here computes a loss; it only formats what the 
 import json
 import math
 import os
+import sys
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -361,3 +363,34 @@ def _histogram_text(h: dict, precision: int, console, out) -> None:
 
 def _is_terminal(out) -> bool:
     return hasattr(out, "isatty") and out.isatty() and os.environ.get("TERM") != "dumb"
+
+
+class ReadProgress:
+    """A progress bar on stderr while a large file is read (bytes, rate, time left): only on a
+    terminal, never with -q, and only once the read has taken about a second, so short runs
+    and pipelines never see it and never pay for Rich."""
+
+    def __init__(self, label: str, enabled: bool, stream=None) -> None:
+        self.label, self.stream = label, stream or sys.stderr
+        self.enabled = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.started, self.bar, self.task = time.monotonic(), None, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.started < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import TransferSpeedColumn
+
+            self.bar = Progress(TextColumn(self.label), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                                TimeRemainingColumn(), console=Console(file=self.stream), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

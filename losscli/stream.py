@@ -26,9 +26,10 @@ _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _INF = re.compile(rb"[iI][nN][fF]")
 
 
-def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int):
+def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int, progress=None):
     """An iterator of {option: rows of this block}, when every option names a column of one
-    CSV/TSV file of at least min_bytes; otherwise None (the caller reads the whole input)."""
+    CSV/TSV file of at least min_bytes; otherwise None (the caller reads the whole input).
+    progress(done, total), if given, hears the bytes read after each block."""
     parsed = {option: _split_source(source) for option, source in per_sample.items()}
     paths = {os.path.realpath(path) for path, _ in parsed.values() if path not in (None, "-")}
     if len(paths) != 1 or any(path in (None, "-") for path, _ in parsed.values()):
@@ -49,10 +50,10 @@ def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int):
     columns = {option: _column_indices(_selector_names(sel, per_sample[option]), names, len(cells), label)
                if sel else None for option, (_, sel) in parsed.items()}
     skip = len(first) if names is not None else (len(first) - len(first.removeprefix(b"\xef\xbb\xbf")))
-    return _blocks(path, skip, sep, len(cells), columns, label)
+    return _blocks(path, skip, sep, len(cells), columns, label, progress)
 
 
-def _blocks(path: str, skip: int, sep: str, ncols: int, columns: dict, label: str):
+def _blocks(path: str, skip: int, sep: str, ncols: int, columns: dict, label: str, progress=None):
     import polars as pl
 
     schema = {f"c{j}": pl.Float64 for j in range(ncols)}
@@ -82,10 +83,13 @@ def _blocks(path: str, skip: int, sep: str, ncols: int, columns: dict, label: st
                 out[option] = rows[:, idx[0]] if len(idx) == 1 else rows[:, idx]
         return out
 
+    total = os.path.getsize(path)
     with open(path, "rb") as f, ThreadPoolExecutor(2) as pool:
         f.seek(skip)
         pending, rest = deque(), b""
         while True:
+            if progress is not None:
+                progress(f.tell(), total)
             data = f.read(BLOCK_BYTES)
             cut = data.rfind(b"\n") + 1 if data else 0
             view = memoryview(data)

@@ -152,3 +152,41 @@ def test_polars_accepts_no_number_that_losscli_refuses():
     assert len(parsed) == len(tokens)
     accepted = [t for t, v in zip(tokens, parsed) if v is not None and not _NUMBER.fullmatch(t)]
     assert accepted == []
+
+
+class _Terminal:
+    """A text stream that says it is a terminal, to see the progress bar."""
+
+    def __init__(self):
+        import io
+
+        self.buffer = io.StringIO()
+
+    def write(self, text):
+        return self.buffer.write(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_only_on_a_terminal_after_a_second():
+    from losscli.render import ReadProgress
+
+    quiet = ReadProgress("reading big.csv", enabled=False, stream=_Terminal())
+    quiet(10, 100)
+    assert quiet.bar is None
+    fast = ReadProgress("reading big.csv", enabled=True, stream=_Terminal())
+    fast(10, 100)  # not a second yet: nothing shown
+    assert fast.bar is None
+    slow = ReadProgress("reading big.csv", enabled=True, stream=_Terminal())
+    slow.started -= 2
+    slow(50, 100)
+    assert slow.bar is not None
+    slow.close()
+    piped = ReadProgress("reading big.csv", enabled=True, stream=__import__("io").StringIO())
+    piped.started -= 2
+    piped(50, 100)
+    assert piped.bar is None  # not a terminal

@@ -207,8 +207,12 @@ def _stream(name: str, fn: Callable, kwargs: dict, settings: Settings, sources):
         return None  # inline numbers or stdin: nothing to stream
     from ..stream import plan
 
+    from ..render import ReadProgress
+
+    progress = ReadProgress(f"reading {next(iter(per_sample.values())).rpartition(':')[0] or 'input'}",
+                            enabled=not (view and view.quiet))
     try:
-        stream = plan(per_sample, settings.delimiter, STREAM_BYTES) if per_sample else None
+        stream = plan(per_sample, settings.delimiter, STREAM_BYTES, progress) if per_sample else None
     except LossCliError:  # e.g. an unknown column: the whole-file path says it with the option
         return None
     if stream is None:
@@ -227,6 +231,8 @@ def _stream(name: str, fn: Callable, kwargs: dict, settings: Settings, sources):
             first = first or part
     except LossCliError:
         return None
+    finally:
+        progress.close()
     if first is None:
         return None
     s = total.total()
