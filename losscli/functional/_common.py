@@ -31,6 +31,27 @@ def broadcast_shape(*named: tuple[str, np.ndarray]) -> tuple[int, ...]:
         raise InputError(f"shapes do not broadcast: {shapes}") from None
 
 
+def same_shape(input, target) -> tuple[np.ndarray, np.ndarray]:
+    """input and target as float arrays of one dtype, refusing different shapes (torch's BCE rule)."""
+    x, y = as_float(input, "input"), as_float(target, "target")
+    if y.shape != x.shape:
+        raise InputError(
+            f"{{target}} has shape {shape_str(y.shape)} but {{input}} has {shape_str(x.shape)}; "
+            "they must be the same"
+        )
+    dt = np.result_type(x, y)
+    return x.astype(dt, copy=False), y.astype(dt, copy=False)
+
+
+def weighted(loss: np.ndarray, weight) -> np.ndarray:
+    """loss times a weight that broadcasts to its shape without enlarging it (None: unweighted)."""
+    if weight is None:
+        return loss
+    w = as_float(weight, "weight")
+    check_fits("weight", w, "input", loss.shape)
+    return loss * w.astype(loss.dtype, copy=False)
+
+
 def check_fits(name: str, a: np.ndarray, into: str, shape: tuple[int, ...]) -> None:
     """`a` may broadcast *to* `shape` but not enlarge it (torch multiplies it in place)."""
     try:

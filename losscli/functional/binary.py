@@ -10,19 +10,10 @@ hyperparameters; 'mean' equals the reference library's value.
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, check_reduction, reduce, shape_str
+from ._common import check_reduction, reduce, same_shape
 from .classification import binary_cross_entropy_with_logits
 
 
-def _same_shape(input, target) -> tuple[np.ndarray, np.ndarray]:
-    x, y = as_float(input, "input"), as_float(target, "target")
-    if y.shape != x.shape:
-        raise InputError(
-            f"{{target}} has shape {shape_str(y.shape)} but {{input}} has {shape_str(x.shape)}; "
-            "they must be the same"
-        )
-    dt = np.result_type(x, y)
-    return x.astype(dt, copy=False), y.astype(dt, copy=False)
 
 
 @np.errstate(all="ignore")
@@ -40,7 +31,7 @@ def sigmoid_focal_loss(input, target, reduction: str = "mean", alpha: float = 0.
     if alpha > 1:
         raise UsageError(f"sigmoid_focal_loss needs alpha <= 1 (alpha < 0 disables it), got {alpha}: "
                          "it would weigh negatives by 1 - alpha < 0")
-    x, y = _same_shape(input, target)
+    x, y = same_shape(input, target)
     dt = x.dtype.type
     one = dt(1)
     p = one / (one + np.exp(-x))
@@ -54,7 +45,7 @@ def sigmoid_focal_loss(input, target, reduction: str = "mean", alpha: float = 0.
 
 def _hinge_margins(input, target) -> np.ndarray:
     """max(0, 1 - y x) with targets -1/1, or 0/1 converted to -1/1 (as Keras converts them)."""
-    x, y = _same_shape(input, target)
+    x, y = same_shape(input, target)
     dt = x.dtype.type
     labels = (-1, 1) if (y == -1).any() else (0, 1)
     bad = (y != labels[0]) & (y != labels[1])

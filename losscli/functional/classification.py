@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, check_fits, check_reduction, reduce, shape_str
+from ._common import as_float, check_fits, check_reduction, reduce, same_shape, shape_str, weighted
 
 
 def log_softmax(input, axis: int) -> np.ndarray:
@@ -240,13 +240,8 @@ def binary_cross_entropy_with_logits(
     the last dim). 'mean' is the plain mean over elements: weights are not normalised.
     """
     check_reduction(reduction)
-    x, y = as_float(input, "input"), as_float(target, "target")
-    if y.shape != x.shape:
-        raise InputError(
-            f"{{target}} has shape {shape_str(y.shape)} but {{input}} has {shape_str(x.shape)}; "
-            "they must be the same"
-        )
-    dt = np.result_type(x, y)
+    x, y = same_shape(input, target)
+    dt = x.dtype
     one = dt.type(1)
     # log_sigmoid as torch's CPU kernel: min(x, 0) - log1p(exp(-|x|))
     log_sig = np.minimum(x, dt.type(0)) - np.log1p(np.exp(-np.abs(x)))
@@ -254,12 +249,7 @@ def binary_cross_entropy_with_logits(
         p = as_float(pos_weight, "pos_weight")
         check_fits("pos_weight", p, "input", x.shape)
         log_sig = log_sig * ((p.astype(dt, copy=False) - one) * y + one)
-    loss = (one - y) * x - log_sig
-    if weight is not None:
-        w = as_float(weight, "weight")
-        check_fits("weight", w, "input", x.shape)
-        loss = loss * w.astype(dt, copy=False)
-    return reduce(loss, reduction)
+    return reduce(weighted((one - y) * x - log_sig, weight), reduction)
 
 
 @np.errstate(all="ignore")
@@ -271,12 +261,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     plain mean over elements (weights are not normalised).
     """
     check_reduction(reduction)
-    x, y = as_float(input, "input"), as_float(target, "target")
-    if y.shape != x.shape:
-        raise InputError(
-            f"{{target}} has shape {shape_str(y.shape)} but {{input}} has {shape_str(x.shape)}; "
-            "they must be the same"
-        )
+    x, y = same_shape(input, target)
     for name, a in (("input", x), ("target", y)):
         bad = ~((a >= 0) & (a <= 1))  # nan too, as in torch
         if bad.any():
@@ -286,11 +271,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     floor = dt.type(-100)
     # torch's kernel: (y - 1) max(log1p(-x), -100) - y max(log x, -100); each log clamped alone
     loss = (y - dt.type(1)) * np.maximum(np.log1p(-x), floor) - y * np.maximum(np.log(x), floor)
-    if weight is not None:
-        w = as_float(weight, "weight")
-        check_fits("weight", w, "input", x.shape)
-        loss = loss * w.astype(dt, copy=False)
-    return reduce(loss, reduction)
+    return reduce(weighted(loss, weight), reduction)
 
 
 @np.errstate(all="ignore")
