@@ -12,11 +12,10 @@ import json
 import math
 import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from helpers import assert_one_error_line, losscli
 from typer.testing import CliRunner
 
 import losscli.functional as F
@@ -388,10 +387,6 @@ def test_library_errors_name_the_problem(call, error, words):
     assert words in str(info.value)
 
 
-def losscli(*args):
-    """The installed entry point in a real process (exit codes, stderr)."""
-    return subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], check=False, capture_output=True,
-                          text=True, cwd=ROOT)
 
 
 CLI_ERRORS = [
@@ -418,12 +413,7 @@ CLI_ERRORS = [
 @pytest.mark.parametrize("args,words", CLI_ERRORS, ids=[" ".join(a[:1] + a[-2:]) for a, _ in CLI_ERRORS])
 def test_cli_errors_exit_2_with_one_line(args, words):
     result = losscli(*args)
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("losscli: error: "), result.stderr
-    for word in words:
-        assert word in lines[0], (word, lines[0])
+    assert_one_error_line(result, words)
 
 
 # --- the command line ----------------------------------------------------------------------------

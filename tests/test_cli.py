@@ -2,27 +2,15 @@
 
 import io
 import json
-import os
 import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from helpers import ROOT, SAMPLES, assert_one_error_line, losscli, run, runner
 
 from losscli.cli import LOSSES, app
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
-runner = CliRunner()
-
-
-def run(*args, input=None):
-    result = runner.invoke(app, [str(a) for a in args], input=input)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def value(*args, input=None) -> float:
@@ -31,10 +19,6 @@ def value(*args, input=None) -> float:
     return float(result.stdout)
 
 
-def losscli(*args, input=None, env=None):
-    """The installed entry point in a real process (exit codes, stderr, signals)."""
-    return subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], input=input, capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
 # --- the seed's six worked examples, on samples/ (values printed by torch 2.13) ------------------
@@ -293,12 +277,7 @@ ERRORS = [
 def test_bad_input_exits_2_with_one_line(tmp_path, args, words):
     _bad_files(tmp_path)
     result = losscli(*[a.format(d=tmp_path) for a in args], input="1,2\n")
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("losscli: error: "), result.stderr
-    for word in words:
-        assert word in lines[0], (word, lines[0])
+    assert_one_error_line(result, words)
 
 
 def test_internal_errors_exit_3_without_traceback(monkeypatch, capsys):

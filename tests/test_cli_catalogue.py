@@ -3,28 +3,17 @@ refuses the inputs its loss cannot take (exit 2, one line naming the option)."""
 
 import json
 import math
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from helpers import ROOT, assert_one_error_line, losscli, run
 
-from losscli.cli import LOSSES, app
+from losscli.cli import LOSSES
 from losscli.cli.shared import METRIC, MULTILABEL, RANKING, SEQUENCES
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 S = str(ROOT / "samples")
-runner = CliRunner()
 
 
-def run(*args, input=None):
-    result = runner.invoke(app, [str(a) for a in args], input=input)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def values(*args) -> np.ndarray:
@@ -34,10 +23,6 @@ def values(*args) -> np.ndarray:
     return np.array([float(line) for line in result.stdout.split()])
 
 
-def losscli(*args, input=None):
-    """The installed entry point in a real process (exit codes, stderr)."""
-    return subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], input=input, capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ}, check=False)
 
 
 def J(a) -> str:
@@ -326,9 +311,4 @@ ERRORS = [
 @pytest.mark.parametrize("args,words", ERRORS, ids=[" ".join(a[:1] + a[-2:]) for a, _ in ERRORS])
 def test_invalid_input_exits_2_with_one_line_naming_the_option(args, words):
     result = losscli(*args)
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("losscli: error: "), result.stderr
-    for word in words:
-        assert word in lines[0], (word, lines[0])
+    assert_one_error_line(result, words)

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import npy_bytes, npz_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_inputs import reference_inline  # the reference reader of the inline grammar
 
 import losscli.inputs as inputs
-from test_inputs import reference_inline  # the reference reader of the inline grammar
 from losscli.errors import InputError, UsageError
 from losscli.inputs import Sources
 
@@ -34,16 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NAN = math.nan
 
 
-def npy_bytes(array):
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    return buffer.getvalue()
 
 
-def npz_bytes(**arrays):
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
 
 
 def zip_bytes(*members):

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pytest
+from helpers import npy_bytes, npz_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,16 +33,8 @@ def write(path, content):
     return str(path)
 
 
-def npy_bytes(array):
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    return buffer.getvalue()
 
 
-def npz_bytes(**arrays):
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue()
 
 
 def load(source, stdin=None, option="--pred"):
