@@ -34,6 +34,7 @@ class Result:
     summands: np.ndarray | None = None  # what 'mean' sums, when not the per-element values (ctc)
     parts: dict | None = None  # {"sum", "denominator"}: partial sums that `losscli merge` adds up
     streamed: bool = False  # reduced chunk by chunk from a large file
+    offset: int = 0  # the first row's index, for a block of a per-element result
 
     @property
     def n(self) -> int:
@@ -112,12 +113,17 @@ class Rows:
     order: np.ndarray | None  # flat positions of the rows in it; None: all, in order
     columns: list[np.ndarray]  # one flat array per non-index column (views where possible)
     total: int  # rows in all (the text table may show fewer)
+    offset: int = 0  # added to the first index: a block's place in the whole
 
     def positions(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """(rows, ndim) integer positions of rows start..stop, computed a slice at a time."""
         stop = self.total if stop is None else min(stop, self.total)
         flat = np.arange(start, stop) if self.order is None else self.order[start:stop]
-        return np.stack(np.unravel_index(flat, self.shape), axis=1) if self.shape else np.zeros((len(flat), 0), int)
+        if not self.shape:
+            return np.zeros((len(flat), 0), int)
+        index = np.stack(np.unravel_index(flat, self.shape), axis=1)
+        index[:, 0] += self.offset
+        return index
 
 
 def rows_of(r: Result, top: int | None) -> Rows | None:
@@ -136,7 +142,7 @@ def rows_of(r: Result, top: int | None) -> Rows | None:
     columns = [np.broadcast_to(c, shape).ravel() for c in per.columns.values()] + [values]
     header = _index_names(len(shape)) + list(per.columns) + ["loss"]
     if top is None:
-        return Rows(f"{r.loss} per element", header, shape, None, columns, values.size)
+        return Rows(f"{r.loss} per element", header, shape, None, columns, values.size, per.offset)
     order = _largest(values, top)
     title = f"{r.loss}: the {len(order)} largest of {values.size} elements"
     return Rows(title, header, shape, order, [c[order] for c in columns], len(order))
@@ -179,6 +185,18 @@ def emit(r: Result, view: View, out) -> None:
         _markdown(r, rows, view, out)
     else:
         _text(r, rows, view, out)
+
+
+def emit_blocks(parts, view: View, out) -> None:
+    """A per-element result that arrives a block of rows at a time (csv, tsv, jsonl or -q)."""
+    for i, part in enumerate(parts):
+        rows = rows_of(part, None)
+        if view.quiet:
+            _quiet(part, rows, view.precision, out)
+        elif view.fmt == "jsonl":
+            _jsonl(part, rows, view, out)
+        else:
+            _delimited(part, rows, "," if view.fmt == "csv" else "\t", out, header=i == 0)
 
 
 def to_json(r: Result, rows: Rows | None, view: View) -> dict:
@@ -232,12 +250,13 @@ def _scalar_fields(r: Result) -> dict:
     return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "n": r.n, "value": exact(r.value)[0]}
 
 
-def _delimited(r: Result, rows: Rows | None, sep: str, out) -> None:
+def _delimited(r: Result, rows: Rows | None, sep: str, out, header: bool = True) -> None:
     if rows is None:
         fields = _scalar_fields(r)
         out.write(sep.join(fields) + "\n" + sep.join(map(str, fields.values())) + "\n")
         return
-    out.write(sep.join(rows.header) + "\n")
+    if header:
+        out.write(sep.join(rows.header) + "\n")
     for start in range(0, rows.total, CHUNK_ROWS):
         stop = start + CHUNK_ROWS
         index = rows.positions(start, stop)

@@ -190,3 +190,47 @@ def test_progress_bar_only_on_a_terminal_after_a_second():
     piped.started -= 2
     piped(50, 100)
     assert piped.bar is None  # not a terminal
+
+
+BLOCKED = []  # whether shared._emit_in_blocks wrote the output, per run
+
+
+@pytest.fixture
+def small_npy_blocks(monkeypatch):
+    from losscli.cli import shared
+
+    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1024)
+    monkeypatch.setattr(evaluation, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
+    real = shared._emit_in_blocks
+    BLOCKED.clear()
+    monkeypatch.setattr(shared, "_emit_in_blocks", lambda *a: BLOCKED.append(real(*a)) or BLOCKED[-1])
+
+
+@pytest.mark.parametrize("fmt", [["-f", "csv"], ["-f", "tsv"], ["-f", "jsonl"], ["-q"]])
+def test_per_element_output_in_blocks_equals_the_whole(tmp_path, table, small_npy_blocks, monkeypatch, fmt):
+    rng = np.random.default_rng(2)
+    np.save(tmp_path / "p.npy", rng.normal(size=(3000, 2)))
+    np.save(tmp_path / "t.npy", rng.normal(size=(3000, 2)))
+    for args in (["mse", "--pred", tmp_path / "p.npy", "--target", tmp_path / "t.npy"],
+                 ["cross-entropy", "--pred", f"{table}:l0,l1,l2", "--target", f"{table}:label"]):
+        blocked = run(*args, "-r", "none", *fmt)
+        assert BLOCKED[-1] is True
+        monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)
+        whole = run(*args, "-r", "none", *fmt)
+        assert BLOCKED[-1] is False
+        monkeypatch.setattr(evaluation, "STREAM_BYTES", 1024)
+        assert blocked.exit_code == whole.exit_code == 0
+        assert blocked.stdout == whole.stdout and blocked.stdout.count("\n") >= 3000
+
+
+def test_an_error_in_a_late_block_leaves_stdout_empty(tmp_path, small_npy_blocks):
+    labels = np.zeros(3000)
+    labels[2900] = 7  # out of range for 3 classes, in the last block
+    np.save(tmp_path / "x.npy", np.zeros((3000, 3)))
+    np.save(tmp_path / "y.npy", labels)
+    result = run("cross-entropy", "--pred", tmp_path / "x.npy", "--target", tmp_path / "y.npy", "-r", "none",
+                 "-f", "csv")
+    assert BLOCKED == [False]  # the blocks refused: the whole input reports where
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "class index 7 at position 2900" in result.stderr

@@ -18,7 +18,10 @@ SOURCE = "SOURCE"  # the metavar of every array option
 # Array options that hold parameters, not one entry per sample: they are loaded whole, never
 # split into chunks, and --nan-policy omit leaves them whole.
 PARAMETER_OPTIONS = {"--weight", "--pos-weight", "--linear-weight", "--linear-bias"}
-STREAM_BYTES = 4 << 20  # a CSV/TSV file this large is reduced in blocks (polars), in bounded memory
+STREAM_BYTES = 4 << 20  # inputs this large are computed a block of rows at a time, in bounded memory
+BLOCK_BYTES = 8 << 20  # input bytes per block of rows, for arrays already mapped (.npy) or read
+# Commands whose first dimension is not the samples: never split into blocks of rows.
+NOT_ROW_WISE = {"ctc"}
 
 
 @dataclass
@@ -199,22 +202,10 @@ def _stream(name: str, fn: Callable, kwargs: dict, settings: Settings, sources):
     view = settings.view
     if settings.reduction == "none" or settings.grad or (view and (view.top or view.hist)):
         return None
-    per_sample = {flag: kwargs[param] for param, flag in source_options(fn).items()
-                  if kwargs.get(param) is not None and flag not in PARAMETER_OPTIONS}
-    from ..inputs import _split_source
-
-    if not any(_split_source(source)[0] not in (None, "-") for source in per_sample.values()):
-        return None  # inline numbers or stdin: nothing to stream
-    from ..stream import plan
-
     from ..render import ReadProgress
 
-    progress = ReadProgress(f"reading {next(iter(per_sample.values())).rpartition(':')[0] or 'input'}",
-                            enabled=not (view and view.quiet))
-    try:
-        stream = plan(per_sample, settings.delimiter, STREAM_BYTES, progress) if per_sample else None
-    except LossCliError:  # e.g. an unknown column: the whole-file path says it with the option
-        return None
+    progress = ReadProgress("reading", enabled=not (view and view.quiet))
+    stream = _row_blocks(name, fn, kwargs, settings, sources, progress)
     if stream is None:
         return None
     total, denominator, rows, omitted, first = BlockedSum(), 0.0, 0, 0, None
@@ -245,4 +236,62 @@ def _stream(name: str, fn: Callable, kwargs: dict, settings: Settings, sources):
     return result
 
 
-__all__ = ["PARAMETER_OPTIONS", "SOURCE", "Run", "Settings", "evaluate", "shape_text", "source_options"]
+def _row_blocks(name: str, fn: Callable, kwargs: dict, settings: Settings, sources, progress=None):
+    """The per-sample inputs a block of rows at a time ({option: rows}), or None: a large CSV/TSV
+    file through polars, or large arrays (memory-mapped .npy) sliced; small, inline, broadcast
+    or not row-wise inputs are computed whole."""
+    if name in NOT_ROW_WISE or settings.broadcast:
+        return None
+    per_sample = {flag: kwargs[param] for param, flag in source_options(fn).items()
+                  if kwargs.get(param) is not None and flag not in PARAMETER_OPTIONS}
+    from ..inputs import _split_source
+
+    if not any(_split_source(source)[0] not in (None, "-") for source in per_sample.values()):
+        return None  # inline numbers or stdin: small, or already read
+    from ..stream import plan
+
+    if progress is not None:
+        progress.label = f"reading {next(iter(per_sample.values())).rpartition(':')[0] or 'input'}"
+    try:
+        stream = plan(per_sample, settings.delimiter, STREAM_BYTES, progress)
+        if stream is not None:
+            return stream
+        arrays = {flag: sources.load(flag, source) for flag, source in per_sample.items()}
+    except LossCliError:  # e.g. an unknown column: the whole-input path says it with the option
+        return None
+    if any(a.ndim == 0 for a in arrays.values()) or len({a.shape[0] for a in arrays.values()}) != 1:
+        return None
+    n, size = next(iter(arrays.values())).shape[0], sum(a.nbytes for a in arrays.values())
+    if size < STREAM_BYTES or n < 2:
+        return None
+    rows = max(1, BLOCK_BYTES * n // size)
+    return ({flag: a[start : start + rows] for flag, a in arrays.items()} for start in range(0, n, rows))
+
+
+def element_blocks(name: str, fn: Callable, kwargs: dict, settings: Settings, sources=None):
+    """--reduction none over a large input, a block of rows at a time: a function that yields
+    the Results afresh on each call (each with the .offset of its first row), or None where the
+    output needs the whole array (gates, --top, --hist, --grad, text and JSON, --nan-policy omit)."""
+    from ..inputs import Sources
+
+    view = settings.view
+    if (settings.reduction != "none" or settings.grad or settings.gates or settings.nan_policy == "omit"
+            or view is None or view.top or view.hist or not (view.quiet or view.fmt in ("csv", "tsv", "jsonl"))):
+        return None
+    sources = sources or Sources(delimiter=settings.delimiter)
+    if _row_blocks(name, fn, kwargs, settings, sources) is None:
+        return None
+
+    def results():
+        offset = 0
+        for chunk in _row_blocks(name, fn, kwargs, settings, sources):
+            part = fn(Run(name, settings, sources, reduction="none", chunk=chunk), **kwargs)
+            part.offset = offset
+            offset += next(iter(chunk.values())).shape[0]
+            yield part
+
+    return results
+
+
+__all__ = ["PARAMETER_OPTIONS", "SOURCE", "Run", "Settings", "element_blocks", "evaluate", "shape_text",
+           "source_options"]

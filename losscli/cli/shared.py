@@ -175,6 +175,8 @@ def loss_command(name: str, task: str, core: str, broadcast: bool = False, grad:
                 if session is not None:  # `losscli check`: record the validated options only
                     session.append((name, fn, kwargs, settings))
                     return
+                if _emit_in_blocks(name, fn, kwargs, settings):
+                    return
                 result = evaluate(name, fn, kwargs, settings)
                 from ..checks import failures
                 from ..render import emit
@@ -199,6 +201,27 @@ def loss_command(name: str, task: str, core: str, broadcast: bool = False, grad:
 
 # `losscli check` sets this to a list; a loss command then records its parsed options there.
 CHECK_SESSION: contextvars.ContextVar[list | None] = contextvars.ContextVar("check_session", default=None)
+
+
+def _emit_in_blocks(name: str, fn: Callable, kwargs: dict, settings) -> bool:
+    """Per-element output of a large input, computed and written a block of rows at a time, in
+    bounded memory. A first pass computes every block and writes nothing, so an error in a late
+    block leaves stdout empty and the whole-input path reports it with its position; the
+    second pass writes as it computes."""
+    from .evaluation import element_blocks
+
+    parts = element_blocks(name, fn, kwargs, settings)
+    if parts is None:
+        return False
+    try:
+        for _ in parts():
+            pass
+    except LossCliError:
+        return False
+    from ..render import emit_blocks
+
+    write_output(settings.output, lambda out: emit_blocks(parts(), settings.view, out))
+    return True
 
 
 def write_output(path: str | None, write: Callable) -> None:
