@@ -19,6 +19,9 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
            (a) in one process, losscli.functional.cross_entropy vs torch F.cross_entropy,
            only the call timed (<= 1.5); (b) the whole command vs a torch one-liner (< 1).
   linear   mse on CSVs of rows/100, rows/10 and rows rows: wall and ns per row.
+  parsers  why polars parses the large CSVs: losscli's block reader (polars) vs pandas in
+           chunks (one thread, and two threads on blocks), pyarrow's streaming reader, and
+           with --slow losscli's own pure-Python reader; each computes the MSE (informative).
 
 Every measured command is a separate process (sys.executable, or the losscli console script
 beside it: a pyenv shim would add ~130 ms of bash to every call). Each group runs one warm-up
@@ -52,7 +55,7 @@ import time
 from pathlib import Path
 
 PY = sys.executable
-TARGETS = ("csv", "startup", "npy", "none", "ce", "linear")
+TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers")
 CLASSES = 100
 
 
@@ -379,6 +382,65 @@ def bench_linear(a, L, data):
             for n, c in zip(sizes, cmds)]
 
 
+PANDAS_TWO_THREADS = """
+import io, sys
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+import pandas as pd
+def blocks(path, size=8 << 20):
+    with open(path, "rb") as f:
+        f.readline()
+        rest = b""
+        while data := f.read(size):
+            data = rest + data
+            cut = data.rfind(b"\\n") + 1
+            rest = data[cut:]
+            yield data[:cut]
+        if rest:
+            yield rest
+def parse(b):
+    a = pd.read_csv(io.BytesIO(b), header=None, dtype="float64", na_filter=False, engine="c").to_numpy()
+    d = a[:, 0] - a[:, 1]
+    return float(d @ d), len(d)
+s = n = 0
+with ThreadPoolExecutor(2) as pool:
+    pending = deque()
+    for b in blocks(sys.argv[1]):
+        pending.append(pool.submit(parse, b))
+        while len(pending) > 2:
+            ps, pn = pending.popleft().result(); s += ps; n += pn
+    for f in pending:
+        ps, pn = f.result(); s += ps; n += pn
+print(s / n)
+"""
+
+
+def bench_parsers(a, L, data):
+    csv, = data_file(data, "csv", a.rows)
+    sel = {"--pred": f"{csv}:pred", "--target": f"{csv}:target"}
+    ours = py("from losscli import stream\ns = n = 0\n"
+              f"for b in stream.plan({sel!r}, None, 0):\n"
+              "    d = b['--pred'] - b['--target']; s += float(d @ d); n += len(d)\nprint(s / n)",
+              "losscli blocks (polars)", ["polars"])
+    anchors = [
+        py(f"import pandas as pd\ns = n = 0\nfor df in pd.read_csv({str(csv)!r}, chunksize=1 << 20):\n"
+           "    d = (df.pred - df.target).to_numpy(); s += float(d @ d); n += len(d)\nprint(s / n)",
+           "pandas chunks, 1 thread", ["pandas"]),
+        Cmd("pandas blocks, 2 threads", [PY, "-c", PANDAS_TWO_THREADS, str(csv)], needs=["pandas"]),
+        py("import pyarrow.csv as pc\ns = n = 0\n"
+           f"for b in pc.open_csv({str(csv)!r}):\n"
+           "    d = b.column(0).to_numpy() - b.column(1).to_numpy(); s += float(d @ d); n += len(d)\nprint(s / n)",
+           "pyarrow streaming", ["pyarrow"]),
+    ]
+    if a.slow:
+        anchors.append(py("from losscli.inputs import Sources\nsrc = Sources()\n"
+                          f"d = src.load('--pred', {sel['--pred']!r}) - src.load('--target', {sel['--target']!r})\n"
+                          "print(float(d @ d) / len(d))", "losscli pure-Python reader"))
+    measure([ours, *anchors], a.repeat)
+    for anchor in anchors:
+        compare("parsers", ours, anchor, None)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=float, default=1e7, help="rows of the CSV and elements of the .npy pair (1e7)")
@@ -406,7 +468,8 @@ def main(argv=None) -> int:
 
     linear = None
     for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
-                        ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear)):
+                        ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear),
+                        ("parsers", bench_parsers)):
         if name in only:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             out = bench(a, L, a.data)
