@@ -16,7 +16,7 @@ from .shared import (
     SOURCE_HELP,
     Run,
     WeightOpt,
-    _shape,
+    shape_text,
     loss_command,
 )
 
@@ -59,9 +59,7 @@ def cross_entropy(
     options = dict(weight=w, ignore_index=ignore_index, reduction=run.reduction, label_smoothing=label_smoothing)
     value = F.cross_entropy(x, t, **options)
     grad = run.grad and {"pred": F.cross_entropy_backward(x, t, **options)}
-    params = {"ignore_index": ignore_index, "label_smoothing": label_smoothing}
-    if weight is not None:
-        params["weight"] = weight
+    params = _index_params(ignore_index, weight, label_smoothing=label_smoothing)
     columns = {"target": F.class_indices(t)} if t.shape != x.shape and run.reduction == "none" else {}
     denominator = F.cross_entropy_denominator(t, w, ignore_index, probabilities=t.shape == x.shape)
     return run.result(value, x, params, grad=grad, denominator=denominator, **columns)
@@ -206,8 +204,8 @@ def multi_label_soft_margin(
     x, y, w = run.array("--pred", pred), run.array("--target", target), run.array("--weight", weight)
     run.same_shape(("--pred", x), ("--target", y))
     if w is not None and not run.broadcast and _broadcast(w.shape, x.shape) != x.shape:
-        raise UsageError(f"--weight has shape {_shape(w.shape)}; it needs one value per class, {_shape(x.shape[-1:])}, "
-                         f"or per element, {_shape(x.shape)} (or pass --broadcast)")
+        raise UsageError(f"--weight has shape {shape_text(w.shape)}; it needs one value per class, {shape_text(x.shape[-1:])}, "
+                         f"or per element, {shape_text(x.shape)} (or pass --broadcast)")
     value = F.multilabel_soft_margin_loss(x, y, weight=w, reduction=run.reduction)
     return run.result(value, x, {"weight": weight} if weight is not None else {})
 

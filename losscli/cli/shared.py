@@ -21,7 +21,6 @@ from .. import __version__
 from ..errors import LossCliError, UsageError
 from .evaluation import PARAMETER_OPTIONS, SOURCE, Run, Settings, evaluate, shape_text  # noqa: F401
 
-_shape = shape_text  # the name the command modules use
 
 app = typer.Typer(
     name="losscli",

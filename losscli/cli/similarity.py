@@ -9,7 +9,7 @@ import typer
 import losscli as F  # the core, loaded lazily on first use
 
 from ..errors import UsageError
-from .shared import METRIC, RANKING, SIMILARITY, SOURCE, SOURCE_HELP, Run, _shape, loss_command
+from .shared import METRIC, RANKING, SIMILARITY, SOURCE, SOURCE_HELP, Run, shape_text, loss_command
 
 
 @loss_command("cosine-embedding", SIMILARITY, "cosine_embedding_loss", broadcast=True, grad=True)
@@ -24,7 +24,7 @@ def cosine_embedding(
     a, b, y = run.array("--input1", input1), run.array("--input2", input2), run.array("--target", target)
     run.same_shape(("--input1", a), ("--input2", b))
     if y.shape != a.shape[:-1] and not run.broadcast:
-        raise UsageError(f"--target has shape {_shape(y.shape)}; it needs one label per pair, shape {_shape(a.shape[:-1])}")
+        raise UsageError(f"--target has shape {shape_text(y.shape)}; it needs one label per pair, shape {shape_text(a.shape[:-1])}")
     if not ((y == 1) | (y == -1)).all():
         raise UsageError("--target must hold 1 (similar) or -1 (dissimilar); torch gives other values a loss of 0")
     value = F.cosine_embedding_loss(a, b, y, margin=margin, reduction=run.reduction)

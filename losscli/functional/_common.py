@@ -31,6 +31,14 @@ def broadcast_shape(*named: tuple[str, np.ndarray]) -> tuple[int, ...]:
         raise InputError(f"shapes do not broadcast: {shapes}") from None
 
 
+def same_ndim(*named: tuple[str, np.ndarray]) -> None:
+    """The inputs must have one number of dims (torch checks this before broadcasting them)."""
+    if len({a.ndim for _, a in named}) > 1:
+        names = ", ".join(f"{{{n}}}" for n, _ in named[:-1]) + f" and {{{named[-1][0]}}}"
+        shapes = ", ".join(shape_str(a.shape) for _, a in named[:-1]) + f" and {shape_str(named[-1][1].shape)}"
+        raise InputError(f"{names} must have the same number of dims, got shapes {shapes}")
+
+
 def same_shape(input, target) -> tuple[np.ndarray, np.ndarray]:
     """input and target as float arrays of one dtype, refusing different shapes (torch's BCE rule)."""
     x, y = as_float(input, "input"), as_float(target, "target")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, broadcast_shape, check_reduction, reduce, shape_str
+from ._common import as_float, broadcast_shape, check_reduction, reduce, same_ndim, shape_str
 
 # torch adds a C++ float 1e-12 to the squared norms, in float64 mode too: 9.999999960041972e-13.
 COSINE_EPSILON = np.float32(1e-12)
@@ -50,11 +50,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     """
     check_reduction(reduction)
     x1, x2, y = (as_float(a, n) for a, n in ((input1, "input1"), (input2, "input2"), (target, "target")))
-    if not x1.ndim == x2.ndim == y.ndim:
-        raise InputError(
-            "{input1}, {input2} and {target} must have the same number of dims, got shapes "
-            f"{shape_str(x1.shape)}, {shape_str(x2.shape)} and {shape_str(y.shape)}"
-        )
+    same_ndim(("input1", x1), ("input2", x2), ("target", y))
     broadcast_shape(("input1", x1), ("input2", x2), ("target", y))
     dt = np.result_type(x1, x2, y)
     return reduce(np.maximum(-y * (x1 - x2) + dt.type(margin), dt.type(0)), reduction)
@@ -123,11 +119,7 @@ def _triplet(anchor, positive, negative, distance: Callable, margin: float, swap
     if not margin > 0:
         raise UsageError(f"{{margin}} must be greater than 0, got {margin}")
     a, p, n = (as_float(v, k) for v, k in ((anchor, "anchor"), (positive, "positive"), (negative, "negative")))
-    if not a.ndim == p.ndim == n.ndim:
-        raise InputError(
-            "{anchor}, {positive} and {negative} must have the same number of dims, got shapes "
-            f"{shape_str(a.shape)}, {shape_str(p.shape)} and {shape_str(n.shape)}"
-        )
+    same_ndim(("anchor", a), ("positive", p), ("negative", n))
     broadcast_shape(("anchor", a), ("positive", p), ("negative", n))
     dt = np.result_type(a, p, n)
     d_pos, d_neg = distance(a, p), distance(a, n)
