@@ -1,10 +1,46 @@
 """What every loss shares: array coercion, shape checks, reductions."""
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..errors import InputError, UsageError
 
 REDUCTIONS = ("mean", "sum", "none")
+# reduction="parts" asks any loss for its Parts instead of a value: what the engine sums over
+# blocks of rows and shards, and what `losscli merge` adds up. Not a torch reduction.
+PARTS = "parts"
+
+
+class Parts(NamedTuple):
+    """A loss before its reduction: every reduction of every loss is made from these.
+
+    elements: what reduction='none' returns (per element, or per sample for per-sample losses).
+    summands: what 'sum' adds up and 'mean' divides; the elements themselves except where the
+        mean is not their plain mean (ctc: each loss over its target length).
+    denominator: what 'mean' (and kl-div's 'batchmean') divides the sum of the summands by: the
+        element count, the summed weight of the kept targets, the batch size, ...
+    """
+
+    elements: np.ndarray
+    summands: np.ndarray
+    denominator: float
+
+
+def finish(parts: Parts, reduction: str):
+    """The loss for `reduction` from its parts: the one place a mean is divided. The sum is
+    taken in the elements' dtype (float32 stays float32, as torch sums)."""
+    if reduction == PARTS:
+        return parts
+    if reduction == "none":
+        return parts.elements
+    s = parts.summands
+    total = s.sum(dtype=s.dtype)
+    if reduction == "sum":
+        return total
+    if parts.denominator == 0 and total == 0:
+        return s.dtype.type(np.nan)
+    return total / s.dtype.type(parts.denominator)
 
 
 def as_float(a, name: str) -> np.ndarray:
