@@ -32,3 +32,8 @@ class UsageError(LossCliError):
 
 class InputError(LossCliError):
     """Bad data: unreadable file, non-numeric cell, wrong shape, class index out of range."""
+
+
+class LossWarning(UserWarning):
+    """What the core warns about, as torch warns (kl-div's 'mean' is not the KL divergence);
+    the command line shows each once: a line on stderr, a "warnings" key in JSON."""

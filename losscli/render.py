@@ -18,23 +18,28 @@ CHUNK = 1 << 16  # rows formatted at a time, so long outputs stream in bounded m
 CHUNK_ROWS = 1 << 18  # rows per block of delimited output
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """What one run computed, built once by losscli.engine (or `losscli merge`) and never changed."""
+
     loss: str  # the command name, e.g. "cross-entropy"
     reduction: str
-    value: np.ndarray  # 0-d when reduced, the per-element losses for 'none'
+    value: np.ndarray  # 0-d when reduced, the per-element losses for 'none' (empty when in blocks)
     dtype: str
     shape: tuple[int, ...]  # shape of the first input (--pred or --input1)
     params: dict = field(default_factory=dict)  # the loss's own options, as given
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # inputs aligned with value
     grad: dict[str, np.ndarray] = field(default_factory=dict)  # d loss / d input, by input name
     omitted: int | None = None  # samples dropped by --nan-policy omit
-    elements: "Result | None" = None  # the per-element result, for --top and --hist when reduced
-    denominator: float | None = None  # what 'mean' divides the sum by, when not the element count
-    summands: np.ndarray | None = None  # what 'mean' sums, when not the per-element values (ctc)
     parts: dict | None = None  # {"sum", "denominator"}: partial sums that `losscli merge` adds up
-    streamed: bool = False  # reduced chunk by chunk from a large file
+    streamed: bool = False  # computed a block of rows at a time
     offset: int = 0  # the first row's index, for a block of a per-element result
+    top: "Rows | None" = None  # the K largest per-element losses (--top), found by the engine
+    histogram: dict | None = None  # {"edges", "counts", "nonfinite"} (--hist)
+    element_failures: tuple[str, ...] | None = None  # gate failures over the elements (-r none)
+    blocks: object = None  # per-element Results a block at a time (a function yielding them afresh)
+    warnings: tuple[str, ...] = ()  # what the core warned about (kl-div's mean), once each
+    elements_shape: tuple[int, ...] | None = None  # of the per-element losses, when in blocks
 
     @property
     def n(self) -> int:
@@ -132,46 +137,33 @@ def rows_of(r: Result, top: int | None) -> Rows | None:
         shape = next(iter(r.grad.values())).shape
         names = ["grad"] if len(r.grad) == 1 else [f"grad_{k}" for k in r.grad]
         flat = [g.ravel() for g in r.grad.values()]
-        return Rows(f"gradient of {r.loss} w.r.t. --{'/--'.join(r.grad)}", _index_names(len(shape)) + names,
-                    shape, None, flat, math.prod(shape))
-    per = r.elements if r.elements is not None else r
-    if per.value.ndim == 0 or (top is None and r.reduction != "none"):
+        return Rows(f"gradient of {r.loss} w.r.t. --{'/--'.join(r.grad)}", index_names(len(shape)) + names,
+                    shape, None, flat, math.prod(shape), r.offset)
+    if top is not None and r.top is not None:
+        return r.top
+    if r.value.ndim == 0 or r.reduction != "none":
         return None
-    shape = per.value.shape
-    values = per.value.ravel()
-    columns = [np.broadcast_to(c, shape).ravel() for c in per.columns.values()] + [values]
-    header = _index_names(len(shape)) + list(per.columns) + ["loss"]
-    if top is None:
-        return Rows(f"{r.loss} per element", header, shape, None, columns, values.size, per.offset)
-    order = _largest(values, top)
-    title = f"{r.loss}: the {len(order)} largest of {values.size} elements"
-    return Rows(title, header, shape, order, [c[order] for c in columns], len(order))
+    shape = r.value.shape
+    values = r.value.ravel()
+    columns = [np.broadcast_to(c, shape).ravel() for c in r.columns.values()] + [values]
+    header = index_names(len(shape)) + list(r.columns) + ["loss"]
+    return Rows(f"{r.loss} per element", header, shape, None, columns, values.size, r.offset)
 
 
-def _largest(values: np.ndarray, k: int) -> np.ndarray:
-    """Flat indices of the k largest values, largest first; NaN counts as the largest."""
-    key = np.where(np.isnan(values), np.inf, values)
-    k = min(k, values.size)
-    part = np.argpartition(-key, k - 1)[:k] if k < values.size else np.arange(values.size)
-    return part[np.lexsort((part, -key[part]))]
-
-
-def _index_names(ndim: int) -> list[str]:
+def index_names(ndim: int) -> list[str]:
     return ["index"] if ndim == 1 else [f"index{d}" for d in range(ndim)]
 
 
 def histogram(r: Result, bins: int = 10) -> dict:
-    per = r.elements if r.elements is not None else r
-    v = np.asarray(per.value, dtype=np.float64).ravel()
-    finite = v[np.isfinite(v)]
-    counts, edges = np.histogram(finite, bins=bins) if finite.size else (np.zeros(0, int), np.zeros(1))
-    return {"edges": edges.tolist(), "counts": counts.tolist(), "nonfinite": int(v.size - finite.size)}
-
+    return r.histogram
 
 # --- output --------------------------------------------------------------------------------
 
 
 def emit(r: Result, view: View, out) -> None:
+    if r.blocks is not None:
+        _emit_streamed(r, view, out)
+        return
     rows = rows_of(r, view.top)
     if view.quiet:
         _quiet(r, rows, view.precision, out)
@@ -185,6 +177,88 @@ def emit(r: Result, view: View, out) -> None:
         _markdown(r, rows, view, out)
     else:
         _text(r, rows, view, out)
+
+
+def _emit_streamed(r: Result, view: View, out) -> None:
+    """A per-element result (losses with -r none, or a gradient) computed in blocks: its rows
+    are written a block at a time from the engine's spool, in every format."""
+    parts = r.blocks()
+    if view.quiet or view.fmt in ("csv", "tsv", "jsonl"):
+        emit_blocks(parts, view, out)
+    elif view.fmt == "json":
+        _json_streamed(r, parts, view, out)
+    elif view.fmt == "md":
+        for i, part in enumerate(parts):
+            rows = rows_of(part, None)
+            precision = 4 if view.precision is None else view.precision
+            if i == 0:
+                out.write("| " + " | ".join(rows.header) + " |\n|" + "---|" * len(rows.header) + "\n")
+            out.write("".join("| " + " | ".join(row) + " |\n" for row in _text_rows(rows, precision, rows.total)))
+    else:
+        _text_streamed(r, parts, view, out)
+
+
+def _text_streamed(r: Result, parts, view: View, out) -> None:
+    precision = 4 if view.precision is None else view.precision
+    if r.value.ndim == 0:
+        _text(r, None, View("text", False, view.precision, None, False, view.color), out)
+    for i, part in enumerate(parts):
+        rows = rows_of(part, None)
+        if _is_terminal(out):  # a table of the first rows, as for a whole input; the count of all
+            total = math.prod(r.elements_shape) if r.reduction == "none" and not part.grad else \
+                math.prod(rows.shape[1:]) * _rows_in(r)
+            shown = Rows(rows.title, rows.header, rows.shape, rows.order, rows.columns, total, rows.offset)
+            _rich_table(shown, r, precision, _console(out, view.color))
+            return
+        if i == 0:
+            heading = rows.title if r.value.ndim == 0 else f"{rows.title} ({_summary(r)})"
+            out.write(heading + "\n" + "\t".join(rows.header) + "\n")
+        for start in range(0, rows.total, CHUNK):
+            out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
+
+
+def _rows_in(r: Result) -> int:
+    return r.shape[0] if r.shape else 1
+
+
+def _json_streamed(r: Result, parts, view: View, out) -> None:
+    """The JSON object of a result computed in blocks: its per-element "value" (with -r none)
+    and "grad" lists are written a block of rows at a time, last, in bounded memory."""
+    obj = to_json(r, r.top if view.top else None, view)
+    per_element = r.reduction == "none"
+    if per_element:
+        del obj["value"]
+    out.write(json.dumps(obj)[:-1])
+    if per_element:
+        out.write(', "value": [')
+        _json_rows(parts, lambda part: part.value, out)
+        out.write("]")
+    names = _grad_names(r)
+    if names:
+        out.write(', "grad": {')
+        for i, name in enumerate(names):
+            out.write(("" if i == 0 else ", ") + json.dumps(name) + ": [")
+            _json_rows(r.blocks(), lambda part, name=name: part.grad[name], out)
+            out.write("]")
+        out.write("}")
+    out.write("}\n")
+
+
+def _grad_names(r: Result) -> list[str]:
+    for part in r.blocks():
+        return list(part.grad)
+    return []
+
+
+def _json_rows(parts, pick, out) -> None:
+    first = True
+    for part in parts:
+        a = pick(part)
+        if a.shape[:1] == (0,):
+            continue
+        text = json.dumps(json_values(a))[1:-1]
+        out.write(text if first else ", " + text)
+        first = False
 
 
 def emit_blocks(parts, view: View, out) -> None:
@@ -213,6 +287,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
     }
     if r.omitted is not None:
         obj["omitted"] = r.omitted
+    if r.warnings:
+        obj["warnings"] = list(r.warnings)
     if r.parts is not None:
         obj["partials"] = {k: json_number(repr(float(v))) for k, v in r.parts.items()}
     if r.grad:
@@ -286,6 +362,11 @@ def _jsonl(r: Result, rows: Rows | None, view: View, out) -> None:
         out.write("\n".join(lines) + "\n")
 
 
+def md_cell(text: str) -> str:
+    """Text for one Markdown table cell: a `|` would end the cell, a newline the row."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
     precision = 4 if view.precision is None else view.precision
     if rows is None:
@@ -317,9 +398,7 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
     terminal = _is_terminal(out)
     console = None
     if terminal:
-        from rich.console import Console
-
-        console = Console(file=out, highlight=False, no_color=not view.color)
+        console = _console(out, view.color)
     if r.value.ndim == 0:
         text = human(r.value, precision)[0]
         if console:
@@ -378,6 +457,15 @@ def _histogram_text(h: dict, precision: int, console, out) -> None:
             console.print(line, markup=False)
     else:
         out.write("\n".join(lines) + "\n")
+
+
+def _console(out, color: bool):
+    """A Rich console on a terminal; without colour (--no-color, NO_COLOR) no ANSI styling at
+    all: no colour, and no bold, italic or dim either."""
+    from rich.console import Console
+
+    return Console(file=out, highlight=False, no_color=not color, color_system="auto" if color else None)
+
 
 
 def _is_terminal(out) -> bool:

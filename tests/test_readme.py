@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from losscli.cli import LOSSES
+from losscli.registry import BY_NAME as LOSSES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError, LossCliError, UsageError
-from .shared import OPTION_NAMES, Format, app, fail, write_output
+from .shared import Format, app, fail, write_output
 
 
 @app.command("merge", rich_help_panel="Scale out")
@@ -31,7 +31,7 @@ def merge(
         result = merged(list(_read(parts)))
         write_output(None, lambda out: emit(result, View(fmt.value, quiet, precision), out))
     except LossCliError as e:
-        fail(e.render(OPTION_NAMES), e.exit_code)
+        fail(e.render(), e.exit_code)
 
 
 def _read(parts: list[str]):
@@ -79,9 +79,7 @@ def merged(results: list[tuple[str, dict]]):
     tails = {tuple(o["shape"][1:]) for _, o in results}
     shape = (sum(o["shape"][0] if o["shape"] else 1 for _, o in results), *tails.pop()) if len(tails) == 1 \
         else (sum(o["n"] for _, o in results),)
-    result = Result(first["loss"], first["reduction"], value=value, dtype=first["dtype"], shape=shape,
-                    params=first["params"])
-    result.parts = {"sum": total, "denominator": denominator}
     omitted = [o.get("omitted") for _, o in results]
-    result.omitted = sum(omitted) if all(v is not None for v in omitted) else None
-    return result
+    return Result(first["loss"], first["reduction"], value=value, dtype=first["dtype"], shape=shape,
+                  params=first["params"], parts={"sum": total, "denominator": denominator},
+                  omitted=sum(omitted) if all(v is not None for v in omitted) else None)
