@@ -1,10 +1,12 @@
 """The NumPy core: losses named and called like torch.nn.functional, with torch 2.13's numbers.
 
 Functions take NumPy arrays (or anything np.asarray takes) and return a NumPy scalar for
-'mean'/'sum' and an array for 'none'. Errors are losscli.errors.LossCliError (a ValueError).
+'mean'/'sum' and an array for 'none'; reduction="parts" gives the Parts (elements, summands,
+denominator) that every reduction is finished from (finish), which blocks of rows and shards
+add up. Errors are losscli.errors.LossCliError (a ValueError).
 """
 
-from ._common import REDUCTIONS
+from ._common import PARTS, PARTS_BATCHMEAN, REDUCTIONS, Parts, finish
 from .classification import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -94,9 +96,13 @@ TORCH_LOSSES = (
     "triplet_margin_with_distance_loss",
 )
 
-# What the losses share: reductions, log-softmax, class-index checks, the mean's denominator.
+# What the losses share: reductions and their parts, log-softmax, class-index checks.
 HELPERS = (
+    "PARTS",
+    "PARTS_BATCHMEAN",
+    "Parts",
     "REDUCTIONS",
+    "finish",
     "class_indices",
     "cross_entropy_denominator",
     "log_softmax",

@@ -1,5 +1,8 @@
-"""What every loss shares: array coercion, shape checks, reductions."""
+"""What every loss shares: array coercion, shape checks, reductions, the strict switch."""
 
+import contextlib
+import contextvars
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -10,14 +13,19 @@ REDUCTIONS = ("mean", "sum", "none")
 # reduction="parts" asks any loss for its Parts instead of a value: what the engine sums over
 # blocks of rows and shards, and what `losscli merge` adds up. Not a torch reduction.
 PARTS = "parts"
+# kl_div's 'batchmean' divides by the batch size, not by the element count that its "parts"
+# carry: reduction="parts:batchmean" asks kl_div for the parts whose denominator is the batch.
+PARTS_BATCHMEAN = "parts:batchmean"
 
 
 class Parts(NamedTuple):
     """A loss before its reduction: every reduction of every loss is made from these.
 
-    elements: what reduction='none' returns (per element, or per sample for per-sample losses).
-    summands: what 'sum' adds up and 'mean' divides; the elements themselves except where the
-        mean is not their plain mean (ctc: each loss over its target length).
+    elements: what reduction='none' returns (per element, or per sample for per-sample losses);
+        'sum' adds them up.
+    summands: what 'mean' adds up and divides; the elements themselves except where the mean
+        is not their plain mean (ctc: each loss over its target length), or the elements in
+        float64 where torch accumulates a float32 batch in double (multi-margin losses).
     denominator: what 'mean' (and kl-div's 'batchmean') divides the sum of the summands by: the
         element count, the summed weight of the kept targets, the batch size, ...
     """
@@ -27,20 +35,32 @@ class Parts(NamedTuple):
     denominator: float
 
 
+@np.errstate(all="ignore")
 def finish(parts: Parts, reduction: str):
-    """The loss for `reduction` from its parts: the one place a mean is divided. The sum is
-    taken in the elements' dtype (float32 stays float32, as torch sums)."""
-    if reduction == PARTS:
+    """The loss for `reduction` from its parts: the one place a mean is divided.
+
+    The sum is taken in the summands' dtype: the elements' (float32 stays float32, as torch
+    sums), or float64 where torch accumulates a float32 batch in double (multi-margin,
+    multi-label-margin). The result has the elements' dtype. 'batchmean' divides like 'mean':
+    the parts kl_div gives for "parts:batchmean" carry the batch size as their denominator.
+    """
+    if reduction in (PARTS, PARTS_BATCHMEAN):
         return parts
     if reduction == "none":
         return parts.elements
     s = parts.summands
-    total = s.sum(dtype=s.dtype)
+    out = parts.elements.dtype.type
     if reduction == "sum":
-        return total
+        return out(np.sum(parts.elements, dtype=s.dtype))
+    total = s.sum(dtype=s.dtype)
     if parts.denominator == 0 and total == 0:
-        return s.dtype.type(np.nan)
-    return total / s.dtype.type(parts.denominator)
+        return out(np.nan)
+    return out(total / s.dtype.type(parts.denominator))
+
+
+def elementwise(loss: np.ndarray, reduction: str):
+    """An elementwise (or per-sample) loss: its mean divides by the number of elements."""
+    return finish(Parts(loss, loss, loss.size), reduction)
 
 
 def as_float(a, name: str) -> np.ndarray:
@@ -54,7 +74,8 @@ def as_float(a, name: str) -> np.ndarray:
 
 
 def check_reduction(reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
-    if reduction not in allowed:
+    """reduction is one of `allowed`, or "parts" (the engine's; never offered to users)."""
+    if reduction not in allowed and reduction != PARTS:
         raise UsageError(f"{reduction!r} is not a valid value for reduction (one of {', '.join(allowed)})")
 
 
@@ -112,12 +133,3 @@ def check_fits(name: str, a: np.ndarray, into: str, shape: tuple[int, ...]) -> N
 def shape_str(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
-
-def reduce(loss: np.ndarray, reduction: str):
-    """'none' -> the array; 'sum' -> its sum; 'mean' -> sum / numel (nan when empty)."""
-    if reduction == "none":
-        return loss
-    total = loss.sum(dtype=loss.dtype)
-    if reduction == "sum":
-        return total
-    return total / loss.dtype.type(loss.size) if loss.size else loss.dtype.type(np.nan)

@@ -10,7 +10,7 @@ hyperparameters; 'mean' equals the reference library's value.
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import check_reduction, reduce, same_shape
+from ._common import check_reduction, elementwise, same_shape
 from .classification import binary_cross_entropy_with_logits
 
 
@@ -40,7 +40,7 @@ def sigmoid_focal_loss(input, target, reduction: str = "mean", alpha: float = 0.
     loss = ce * (one - p_t) ** dt(gamma)
     if alpha >= 0:
         loss = (dt(alpha) * y + dt(1 - alpha) * (one - y)) * loss
-    return reduce(loss, reduction)
+    return elementwise(loss, reduction)
 
 
 def _hinge_margins(input, target) -> np.ndarray:
@@ -66,7 +66,7 @@ def _per_sample(loss: np.ndarray, reduction: str):
     output each (Keras's (N, 1)), so its per-sample values are its elements."""
     if loss.ndim >= 2:
         loss = loss.sum(axis=-1, dtype=loss.dtype) / loss.dtype.type(loss.shape[-1])
-    return reduce(loss, reduction)
+    return elementwise(loss, reduction)
 
 
 @np.errstate(all="ignore")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, broadcast_shape, check_reduction, reduce, same_ndim, shape_str
+from ._common import as_float, broadcast_shape, check_reduction, elementwise, same_ndim, shape_str
 
 # torch adds a C++ float 1e-12 to the squared norms, in float64 mode too: 9.999999960041972e-13.
 COSINE_EPSILON = np.float32(1e-12)
@@ -39,7 +39,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
     zero = dt.type(0)
     pos = np.where(y == 1, dt.type(1) - cos, zero)
     neg = np.where(y == -1, np.maximum(cos - dt.type(margin), zero), zero)
-    return reduce(pos + neg, reduction)
+    return elementwise(pos + neg, reduction)
 
 
 @np.errstate(all="ignore")
@@ -53,7 +53,7 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     same_ndim(("input1", x1), ("input2", x2), ("target", y))
     broadcast_shape(("input1", x1), ("input2", x2), ("target", y))
     dt = np.result_type(x1, x2, y)
-    return reduce(np.maximum(-y * (x1 - x2) + dt.type(margin), dt.type(0)), reduction)
+    return elementwise(np.maximum(-y * (x1 - x2) + dt.type(margin), dt.type(0)), reduction)
 
 
 @np.errstate(all="ignore")
@@ -68,7 +68,7 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "m
     broadcast_shape(("input", x), ("target", y))
     zero = x.dtype.type(0)
     hinge = np.maximum(x.dtype.type(margin) - x, zero)
-    return reduce(np.where(y != 1, hinge, zero) + np.where(y != -1, x, zero), reduction)
+    return elementwise(np.where(y != 1, hinge, zero) + np.where(y != -1, x, zero), reduction)
 
 
 def _norm(v: np.ndarray, p: float) -> np.ndarray:
@@ -125,7 +125,7 @@ def _triplet(anchor, positive, negative, distance: Callable, margin: float, swap
     d_pos, d_neg = distance(a, p), distance(a, n)
     if swap:  # the positive may be closer to the negative than the anchor is
         d_neg = np.minimum(d_neg, distance(p, n))
-    return reduce(np.maximum(dt.type(margin) + d_pos - d_neg, dt.type(0)), reduction)
+    return elementwise(np.maximum(dt.type(margin) + d_pos - d_neg, dt.type(0)), reduction)
 
 
 @np.errstate(all="ignore")
