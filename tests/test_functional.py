@@ -1,22 +1,27 @@
 """The NumPy core against torch 2.13: golden values (tests/make_golden.py) and spec examples."""
 
+import warnings
+
 import numpy as np
 import pytest
 from golden_cases import case_id, load_cases
 from torch_oracle import integer_args
 
 import losscli.functional as F
-from losscli.errors import InputError, LossCliError, UsageError
+from losscli.errors import InputError, LossCliError, LossWarning, UsageError
 
 CASES = load_cases()
 
 
 def run_core(case, dtype):
+    """The case as torch computes it: the stricter-than-torch rules off (test_edges.py has them on)."""
     name, args = case["function"], list(case["args"])
     ints = integer_args(name, args)  # class indices, label lists and lengths stay int64
     cast = [a.astype(np.int64) if i in ints else a.astype(dtype) for i, a in enumerate(args)]
     kwargs = {k: v.astype(dtype) if isinstance(v, np.ndarray) else v for k, v in case["kwargs"].items()}
-    return np.asarray(getattr(F, name)(*cast, **kwargs))
+    with F.strict(False), warnings.catch_warnings():
+        warnings.simplefilter("ignore", LossWarning)  # kl_div 'mean' (tests/test_edges.py checks it)
+        return np.asarray(getattr(F, name)(*cast, **kwargs))
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -126,7 +131,8 @@ SPEC_EXAMPLES = [
 
 @pytest.mark.parametrize("fn,args,kwargs,expected", SPEC_EXAMPLES, ids=lambda v: getattr(v, "__name__", ""))
 def test_spec_worked_examples(fn, args, kwargs, expected):
-    got = np.asarray(fn(*args, **kwargs))
+    with F.strict(False):  # torch's examples include targets the strict rules refuse
+        got = np.asarray(fn(*args, **kwargs))
     assert got.shape == np.shape(expected)
     assert got == pytest.approx(np.asarray(expected), rel=1e-7, abs=1e-12, nan_ok=True)
 
@@ -297,12 +303,13 @@ def test_ctc_is_finite_on_long_sequences_in_float32():
 
 
 def test_multilabel_margin_bounded_memory_gives_the_same_rows():
-    # rows are processed in chunks of the (rows, labels, classes) tensor; the split must not matter
+    # each row is computed alone (sorted scores, a binary search per label): a batch changes nothing
     rng = np.random.default_rng(5)
     x = rng.normal(size=(700, 90))
     labels = np.where(rng.random((700, 90)) < 0.1, -1, rng.integers(0, 90, size=(700, 90)))
-    none = F.multilabel_margin_loss(x, labels, reduction="none")
-    one_by_one = [F.multilabel_margin_loss(x[i], labels[i], reduction="none") for i in (0, 350, 699)]
+    with F.strict(False):  # repeated labels count once per occurrence, as in torch
+        none = F.multilabel_margin_loss(x, labels, reduction="none")
+        one_by_one = [F.multilabel_margin_loss(x[i], labels[i], reduction="none") for i in (0, 350, 699)]
     assert none[[0, 350, 699]] == pytest.approx(np.array(one_by_one), rel=1e-15)
 
 

@@ -133,3 +133,124 @@ def check_fits(name: str, a: np.ndarray, into: str, shape: tuple[int, ...]) -> N
 def shape_str(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
+
+
+# --- the stricter-than-torch rules and their switch ---------------------------------------------
+
+_STRICT = contextvars.ContextVar("losscli_strict", default=True)
+
+
+@contextlib.contextmanager
+def strict(enabled: bool = True):
+    """Turn the stricter-than-torch rules (STRICTER_THAN_TORCH) on or off inside a `with` block.
+
+    On by default: ±1 targets, counts >= 0, log-probabilities <= 0, ... are refused with a
+    message. `with strict(False):` gives torch's exact (and sometimes odd) numbers instead.
+    """
+    token = _STRICT.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
+def is_strict() -> bool:
+    return _STRICT.get()
+
+
+def number(v) -> str:
+    """A value for a message as the user wrote it: 2.5, -1, nan, 1e+39; never np.float64(2.5)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, np.floating):
+        return str(v)  # NumPy's shortest repr of the value in its own dtype: float32 0.1 is 0.1
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def where(pos) -> str:
+    """'position 1,2' for an index tuple, 'the only position' for a 0-d array."""
+    return "position " + ",".join(map(str, pos)) if len(pos) else "the only position"
+
+
+def first_bad(name: str, a: np.ndarray, bad: np.ndarray) -> str:
+    """'got -1.5 at position 2' for the first True of `bad`, with a note when that value is a
+    nonzero that underflowed to 0 in a float32 cast (cast())."""
+    pos = tuple(int(i) for i in np.argwhere(bad)[0]) if np.ndim(bad) else ()
+    value = np.asarray(a)[pos]
+    return f"got {number(value)}{underflow_note(a, pos)} at {where(pos)}"
+
+
+def holds(name: str, a: np.ndarray, bad: np.ndarray) -> str:
+    """'{name} holds -1.5 at position 2' for the first True of `bad` (see first_bad)."""
+    return f"{{{name}}} holds " + first_bad(name, a, bad)[len("got "):]
+
+
+def check_signs(name: str, y: np.ndarray, what: str, consequence: str = "an odd loss") -> None:
+    """Strict rule: targets of 1 and -1 only (torch gives any other value `consequence`)."""
+    if is_strict() and not ((y == 1) | (y == -1)).all():
+        raise InputError(f"{{{name}}} must hold 1 or -1 ({what}); torch gives other values {consequence}")
+
+
+def check_probabilities(name: str, a: np.ndarray, rule: bool = True) -> None:
+    """Values in [0, 1] (nan refused too), as torch's binary_cross_entropy requires; the other
+    losses of the BCE family apply it as a strict rule (rule=False: only when strict)."""
+    if not rule and not is_strict():
+        return
+    bad = ~((a >= 0) & (a <= 1))
+    if bad.any():
+        raise InputError(f"{{{name}}} must hold probabilities in [0, 1], {first_bad(name, a, bad)}")
+
+
+def check_range(name: str, value: float, dtype) -> None:
+    """A float parameter must fit the compute dtype, as torch refuses a margin of 1e300 in
+    float32 ('value cannot be converted to type float without overflow')."""
+    if np.dtype(dtype) == np.float32 and np.isfinite(value) and abs(value) > np.finfo(np.float32).max:
+        raise UsageError(
+            f"{{{name}}} is {number(float(value))}, beyond float32's range (±3.4e38): torch cannot "
+            "convert it to float32; use float64 inputs (--dtype float64)"
+        )
+
+
+# --- casting to float32 -----------------------------------------------------------------------
+
+# Arrays made by cast() whose nonzero values underflowed to 0: id -> {position: original value}.
+# Entries go with their array (weakref.finalize), so an id is never reused with a stale entry.
+_UNDERFLOWED: dict[int, dict[tuple, float]] = {}
+
+
+def cast(a, dtype, name: str) -> np.ndarray:
+    """`a` in `dtype` (the engine's --dtype). A finite value that overflows float32 is refused,
+    naming its position; a nonzero value that underflows to 0 is kept, as torch keeps it, and
+    a later domain error for that argument says so (first_bad)."""
+    a = np.asarray(a)
+    dtype = np.dtype(dtype)
+    if a.dtype.kind != "f" or a.dtype.itemsize <= dtype.itemsize or dtype.kind != "f":
+        return a.astype(dtype, copy=False) if a.dtype.kind in "fiub" else a
+    with np.errstate(all="ignore"):
+        out = a.astype(dtype)
+    overflow = np.isinf(out) & np.isfinite(a)
+    if overflow.any():
+        pos = tuple(int(i) for i in np.argwhere(overflow)[0]) if a.ndim else ()
+        top = f"{np.finfo(dtype).max:.1e}".replace("e+", "e")
+        raise InputError(
+            f"{{{name}}} holds {number(a[pos])} at {where(pos)}, beyond {dtype.name}'s range "
+            f"(±{top}); use --dtype float64"
+        )
+    under = (out == 0) & (a != 0)
+    if under.any():
+        positions = [tuple(int(i) for i in p) for p in np.argwhere(under)[:100]]
+        _UNDERFLOWED[id(out)] = {p: a[p].item() for p in positions}
+        weakref.finalize(out, _UNDERFLOWED.pop, id(out), None)
+    return out
+
+
+def underflow_note(a, pos: tuple) -> str:
+    """' (5e-324 underflowed to 0 in the float32 cast)' when cast() made a[pos] 0, else ''."""
+    original = _UNDERFLOWED.get(id(a), {}).get(pos)
+    if original is None:
+        return ""
+    return f" ({number(original)} underflowed to 0 in the {np.asarray(a).dtype.name} cast)"

@@ -9,12 +9,18 @@ from ._common import (
     Parts,
     as_float,
     check_fits,
+    check_probabilities,
+    check_range,
     check_reduction,
+    check_signs,
     elementwise,
     finish,
+    first_bad,
+    number,
     same_shape,
     shape_str,
     weighted,
+    where,
 )
 
 
@@ -36,15 +42,8 @@ def class_indices(target, name: str = "target", what: str = "class indices") -> 
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(t) | (t != np.round(t))
     if bad.any():
-        pos = np.argwhere(bad)[0]
-        raise InputError(
-            f"{{{name}}} must hold whole {what}, got {t[tuple(pos)]!r} at {_where(pos)}"
-        )
+        raise InputError(f"{{{name}}} must hold whole {what}, {first_bad(name, t, bad)}")
     return t.astype(np.int64)
-
-
-def _where(pos) -> str:
-    return "position " + ",".join(map(str, pos)) if len(pos) else "the only position"
 
 
 def _class_weight(weight, n_classes: int, dtype) -> np.ndarray | None:
@@ -87,7 +86,7 @@ def _picked(x: np.ndarray, t: np.ndarray, ignore_index: int):
     if bad.any():
         pos = np.argwhere(bad)[0] if t.ndim else ()
         raise InputError(
-            f"{{target}} holds class index {int(t[tuple(pos)])} at {_where(pos)}, "
+            f"{{target}} holds class index {int(t[tuple(pos)])} at {where(pos)}, "
             f"outside [0, {n_classes}) ({{ignore_index}} is {ignore_index})"
         )
     safe = np.where(keep, t, 0)
@@ -244,6 +243,7 @@ def binary_cross_entropy_with_logits(
     """
     check_reduction(reduction)
     x, y = same_shape(input, target)
+    check_probabilities("target", y, rule=False)
     dt = x.dtype
     one = dt.type(1)
     # log_sigmoid as torch's CPU kernel: min(x, 0) - log1p(exp(-|x|))
@@ -265,11 +265,8 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """
     check_reduction(reduction)
     x, y = same_shape(input, target)
-    for name, a in (("input", x), ("target", y)):
-        bad = ~((a >= 0) & (a <= 1))  # nan too, as in torch
-        if bad.any():
-            pos = np.argwhere(bad)[0]
-            raise InputError(f"{{{name}}} must hold probabilities in [0, 1], got {a[tuple(pos)]} at {_where(pos)}")
+    check_probabilities("input", x)  # nan too, as in torch, which refuses both outside [0, 1]
+    check_probabilities("target", y)
     dt = np.result_type(x, y)
     floor = dt.type(-100)
     # torch's kernel: (y - 1) max(log1p(-x), -100) - y max(log x, -100); each log clamped alone
@@ -287,6 +284,7 @@ def soft_margin_loss(input, target, reduction: str = "mean"):
     check_reduction(reduction)
     x, y = as_float(input, "input"), as_float(target, "target")
     check_fits("target", y, "input", x.shape)
+    check_signs("target", y, "the class of each element")
     z = (-x * y).astype(x.dtype, copy=False)  # torch writes into an input-shaped, input-dtype tensor
     return elementwise(np.log1p(np.exp(z)), reduction)
 
@@ -318,12 +316,13 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
             f"{shape_str(x.shape)}; got shape {shape_str(t.shape)}"
         )
     dt = x.dtype
+    check_range("margin", margin, dt)
     w = None if weight is None else _class_weight(weight, dim, dt)
     rows, labels = x.reshape(nframe, dim), t.reshape(nframe)
     bad = (labels < 0) | (labels >= dim)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"{{target}} holds class index {labels[i]} at position {i}, outside [0, {dim})")
+        raise InputError(f"{{target}} holds class index {int(labels[i])} at position {i}, outside [0, {dim})")
     if nframe == 0:
         return finish(_margin_parts(np.zeros(0, dt), t.ndim), reduction)
     picked = rows[np.arange(nframe), labels][:, None]

@@ -13,7 +13,11 @@ from ._common import (
     Parts,
     as_float,
     broadcast_shape,
+    check_range,
     check_reduction,
+    first_bad,
+    is_strict,
+    number,
     elementwise,
     finish,
     shape_str,
@@ -31,6 +35,11 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     check_reduction(reduction, REDUCTIONS + ("batchmean", PARTS_BATCHMEAN))
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
+    if is_strict() and (x > 0).any():
+        raise InputError(
+            f"{{input}} must hold log-probabilities (<= 0), {first_bad('input', x, x > 0)}; "
+            "if it holds probabilities, pass {pred_probs}"
+        )
     if log_target:
         loss = np.exp(y) * (y - x)
     else:
@@ -48,6 +57,16 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     return elementwise(loss, reduction)
 
 
+def log_probabilities(p, name: str = "input") -> np.ndarray:
+    """log(p) for kl_div's input given as probabilities (the CLI's --pred-probs), as torch.log;
+    a negative probability is refused (strict rule; off: nan, as torch.log gives)."""
+    x = as_float(p, name)
+    if is_strict() and (x < 0).any():
+        raise InputError(f"{{pred_probs}} needs probabilities >= 0 in {{{name}}}, {first_bad(name, x, x < 0)}")
+    with np.errstate(all="ignore"):
+        return np.log(x)
+
+
 @np.errstate(all="ignore")
 def poisson_nll_loss(
     input, target, log_input: bool = True, full: bool = False, eps: float = 1e-8, reduction: str = "mean"
@@ -61,6 +80,8 @@ def poisson_nll_loss(
     check_reduction(reduction)
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
+    if is_strict() and (y < 0).any():
+        raise InputError(f"{{target}} holds a negative count, {number(y[y < 0].ravel()[0])}; Poisson targets are counts >= 0")
     dt = np.result_type(x, y)
     loss = np.exp(x) - y * x if log_input else x - y * np.log(x + dt.type(eps))
     if full:
@@ -103,6 +124,7 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     v = _variance(var, x)
     check_reduction(reduction)
     broadcast_shape(("input", x), ("target", y), ("var", v))
+    check_range("eps", eps, np.result_type(x, y, v))
     v = np.maximum(v, v.dtype.type(eps))  # clamped for stability
     dt = np.result_type(x, y, v)
     loss = dt.type(0.5) * (np.log(v) + (x - y) ** 2 / v)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..errors import InputError
-from ._common import as_float, broadcast_shape, check_reduction, elementwise, finish, shape_str
+from ._common import as_float, broadcast_shape, check_reduction, elementwise, finish, is_strict, shape_str
 from .classification import _margin_parts, _rows_of_classes, class_indices
 
 
@@ -62,11 +62,27 @@ def multilabel_margin_loss(input, target, reduction: str = "mean"):
             f"{{target}} holds {labels[r, c]} at row {r}, position {c}; label lists hold class "
             f"indices in [0, {dim}), padded with -1"
         )
+    if is_strict():
+        _distinct_labels(labels)
     if nframe == 0:
         return finish(_margin_parts(np.zeros(0, dt), t.ndim - 1), reduction)
     sums = _hinge_sums(rows, labels)
     # torch rounds each row's sum to the input dtype, then divides; 'mean' is a float64 mean
     return finish(_margin_parts(sums.astype(dt) / dt.type(dim), t.ndim - 1), reduction)
+
+
+def _distinct_labels(rows: np.ndarray) -> None:
+    """Strict rule: a label list (the prefix before the first -1) names each class once."""
+    listed = np.cumprod(rows >= 0, axis=1).astype(bool)
+    ordered = np.sort(np.where(listed, rows, -1), axis=1)
+    repeats = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+    if repeats.any():
+        row, col = np.argwhere(repeats)[0]
+        label = int(ordered[row, col + 1])
+        if listed[row].all():
+            raise InputError(f"{{target}} row {row} repeats class {label} and has no -1: end each label list with "
+                             "-1 padding (torch reads a row up to its first -1)")
+        raise InputError(f"{{target}} row {row} lists class {label} twice before its first -1 (torch would count it twice)")
 
 
 def _hinge_sums(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ order (input = the prediction, then target; scikit-learn's order is y_true, y_pr
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, broadcast_shape, check_reduction, elementwise
+from ._common import as_float, broadcast_shape, check_reduction, elementwise, holds
 
 
 def _difference(input, target) -> np.ndarray:
@@ -51,6 +51,8 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     check_reduction(reduction)
     if beta < 0:
         raise UsageError(f"smooth_l1_loss does not support negative values for beta (got {beta})")
+    if beta != beta:  # torch refuses nan too
+        raise UsageError("smooth_l1_loss does not support nan for beta, a number >= 0 (got nan)")
     z = np.abs(_difference(input, target))
     if beta == 0:
         return elementwise(z, reduction)
@@ -79,14 +81,9 @@ def _pair(input, target) -> tuple[np.ndarray, np.ndarray]:
     x, y = as_float(input, "input"), as_float(target, "target")
     shape = broadcast_shape(("input", x), ("target", y))
     dt = np.result_type(x, y)
-    return np.broadcast_to(x.astype(dt, copy=False), shape), np.broadcast_to(y.astype(dt, copy=False), shape)
-
-
-def _first(name: str, a: np.ndarray, bad: np.ndarray) -> str:
-    """'{name} holds -1.5 at position 2' for the first True of `bad`."""
-    pos = np.argwhere(bad)[0]
-    where = "position " + ",".join(map(str, pos)) if len(pos) else "the only position"
-    return f"{{{name}}} holds {a[tuple(pos)].item()!r} at {where}"
+    # unbroadcast arrays stay the same objects, so a message can note a float32 underflow (cast)
+    return tuple(a if a.shape == shape and a.dtype == dt else np.broadcast_to(a.astype(dt, copy=False), shape)
+                 for a in (x, y))
 
 
 @np.errstate(all="ignore")
@@ -149,7 +146,7 @@ def msle_loss(input, target, reduction: str = "mean"):
         if bad.any():
             raise InputError(
                 f"msle cannot be used when {{target}} or {{input}} hold values <= -1 "
-                f"(log1p is undefined there): {_first(name, a, bad)}"
+                f"(log1p is undefined there): {holds(name, a, bad)}"
             )
     d = np.log1p(y) - np.log1p(x)
     return elementwise(d * d, reduction)
@@ -179,7 +176,7 @@ def tweedie_loss(input, target, reduction: str = "mean", power: float = 0.0):
         for name, a, bad, need in checks:
             if bad.any():
                 rule = " and ".join(f"{{{n}}} {c}" for n, _, _, c in checks)
-                raise InputError(f"tweedie deviance with power={power} needs {rule}: {_first(name, a, bad)}")
+                raise InputError(f"tweedie deviance with power={power} needs {rule}: {holds(name, a, bad)}")
     dt = x.dtype.type
     two = dt(2)
     if p == 0:
