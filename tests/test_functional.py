@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from golden_cases import case_id, load_cases
+from golden_cases import batch_case, case_id, load_cases
 from torch_oracle import integer_args
 
 import losscli.functional as F
@@ -316,57 +316,6 @@ def test_multilabel_margin_bounded_memory_gives_the_same_rows():
 # --- every loss gives its reduction's parts ---------------------------------------------------
 
 
-def _parts_case(name, rng, n):
-    """(args, kwargs, split) for `name` on a batch of n samples; split: the positional arguments
-    whose first dim is the samples (the others, and every keyword, are parameters)."""
-    c, d = 4, 3
-    r = lambda *s: rng.normal(size=s)  # noqa: E731
-    sign = lambda *s: rng.choice([-1.0, 1.0], size=s)  # noqa: E731
-    unit = lambda *s: rng.uniform(0.01, 0.99, size=s)  # noqa: E731
-    labels = rng.integers(0, c, size=n)
-    weight = rng.uniform(0.2, 2.0, size=c)
-    if name in ("l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "log_cosh_loss", "quantile_loss"):
-        return [r(n, c), r(n, c)], {}, (0, 1)
-    if name in ("mape_loss", "msle_loss", "tweedie_loss"):
-        return [unit(n, c) + 0.5, unit(n, c) + 0.5], {"power": 1.5} if name == "tweedie_loss" else {}, (0, 1)
-    if name == "cross_entropy":
-        return [r(n, c), labels], {"weight": weight, "ignore_index": 1, "label_smoothing": 0.1}, (0, 1)
-    if name == "nll_loss":
-        return [F.log_softmax(r(n, c), 1), labels], {"weight": weight, "ignore_index": 2}, (0, 1)
-    if name == "linear_cross_entropy":
-        return [r(n, d), r(c, d), labels], {"weight": weight, "label_smoothing": 0.2}, (0, 2)
-    if name == "binary_cross_entropy_with_logits":
-        return [r(n, c), unit(n, c)], {"weight": weight, "pos_weight": weight[::-1].copy()}, (0, 1)
-    if name in ("binary_cross_entropy", "sigmoid_focal_loss"):
-        return [unit(n, c) if name == "binary_cross_entropy" else r(n, c), unit(n, c)], {}, (0, 1)
-    if name in ("soft_margin_loss", "hinge_loss", "squared_hinge_loss"):
-        return [r(n, c), sign(n, c)], {}, (0, 1)
-    if name == "hinge_embedding_loss":
-        return [np.abs(r(n, c)), sign(n, c)], {"margin": 1.5}, (0, 1)
-    if name == "cosine_embedding_loss":
-        return [r(n, d), r(n, d), sign(n)], {"margin": 0.2}, (0, 1, 2)
-    if name == "margin_ranking_loss":
-        return [r(n), r(n), sign(n)], {"margin": 0.3}, (0, 1, 2)
-    if name in ("triplet_margin_loss", "triplet_margin_with_distance_loss"):
-        return [r(n, d), r(n, d), r(n, d)], {"swap": True}, (0, 1, 2)
-    if name == "kl_div":
-        return [F.log_softmax(r(n, c), 1), np.exp(F.log_softmax(r(n, c), 1))], {}, (0, 1)
-    if name == "poisson_nll_loss":
-        return [r(n, c), rng.integers(0, 5, size=(n, c)).astype(float)], {"full": True}, (0, 1)
-    if name == "gaussian_nll_loss":
-        return [r(n, c), r(n, c), unit(n, c)], {}, (0, 1, 2)
-    if name == "multilabel_soft_margin_loss":
-        return [r(n, c), rng.integers(0, 2, size=(n, c)).astype(float)], {"weight": weight}, (0, 1)
-    if name == "multilabel_margin_loss":
-        lists = np.array([np.r_[rng.permutation(c)[:k], -np.ones(c - k, dtype=int)] for k in rng.integers(0, c + 1, n)])
-        return [r(n, c), lists], {}, (0, 1)
-    if name == "multi_margin_loss":
-        return [r(n, c), labels], {"p": 2, "margin": 0.7, "weight": weight}, (0, 1)
-    if name == "ctc_loss":
-        return [F.log_softmax(r(6, n, c), 2), rng.integers(1, c, size=(n, 3)), np.full(n, 6), rng.integers(0, 4, n)], {}, ()
-    raise AssertionError(name)
-
-
 ALL_LOSSES = sorted(F.TORCH_LOSSES + F.BEYOND_TORCH)
 
 
@@ -380,7 +329,7 @@ def _same(a, b):
 def test_every_reduction_is_finished_from_the_parts(name, dtype):
     fn = getattr(F, name)
     rng = np.random.default_rng([7, ALL_LOSSES.index(name)])
-    args, kwargs, _ = _parts_case(name, rng, 6)
+    args, kwargs, _ = batch_case(name, rng, 6)
     args = [a.astype(dtype) if a.dtype.kind == "f" else a for a in args]
     kwargs = {k: v.astype(dtype) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
     parts = fn(*args, **kwargs, reduction="parts")
@@ -397,7 +346,7 @@ def test_every_reduction_is_finished_from_the_parts(name, dtype):
 def test_the_parts_of_two_halves_add_up_to_the_whole(name):
     fn = getattr(F, name)
     rng = np.random.default_rng([8, ALL_LOSSES.index(name)])
-    args, kwargs, split = _parts_case(name, rng, 7)
+    args, kwargs, split = batch_case(name, rng, 7)
     whole = fn(*args, **kwargs, reduction="parts")
     halves = [fn(*[a[s] if i in split else a for i, a in enumerate(args)], **kwargs, reduction="parts")
               for s in (slice(0, 3), slice(3, None))]
