@@ -86,5 +86,6 @@ def batch_case(name, rng, n):
     if name == "multi_margin_loss":
         return [r(n, c), labels], {"p": 2, "margin": 0.7, "weight": weight}, (0, 1)
     if name == "ctc_loss":
-        return [log_softmax(r(6, n, c), 2), rng.integers(1, c, size=(n, 3)), np.full(n, 6), rng.integers(0, 4, n)], {}, ()
+        lengths = rng.integers(0, 4, n)
+        return [log_softmax(r(6, n, c), 2), rng.integers(1, c, size=(n, 3)), np.full(n, 6), lengths], {}, ()
     raise AssertionError(name)

@@ -45,7 +45,8 @@ RULE_WORDS = {
     "margin_ranking_loss": "target must hold 1 or -1 (which input should rank higher)",
     "multilabel_margin_loss": "target row 0",
     "poisson_nll_loss": "target holds a negative count, -2.0; Poisson targets are counts >= 0",
-    "kl_div": "input must hold log-probabilities (<= 0), got 0.4 at position 0,0; if it holds probabilities, pass pred_probs",
+    "kl_div": "input must hold log-probabilities (<= 0), got 0.4 at position 0,0; if it holds probabilities, "
+              "pass pred_probs",
 }
 
 
@@ -80,7 +81,8 @@ def test_the_cosine_rules_and_the_multilabel_messages_word_for_word():
     a, b = np.ones((3, 2)), np.ones((3, 2))
     with pytest.raises(InputError) as info:
         F.cosine_embedding_loss(a, b, np.array([-1.0]))
-    assert info.value.render({"target": "--target"}) == "--target has shape (1,); it needs one label per pair, shape (3,)"
+    assert info.value.render({"target": "--target"}) == (
+        "--target has shape (1,); it needs one label per pair, shape (3,)")
     with pytest.raises(InputError) as info:
         F.cosine_embedding_loss(a, b, np.array([1.0, 0.0, 1.0]))
     assert str(info.value) == "target must hold 1 (similar) or -1 (dissimilar); torch gives other values a loss of 0"
@@ -399,7 +401,8 @@ def test_cast_keeps_an_underflow_and_a_later_domain_error_says_so():
     (lambda: F.hinge_loss(np.zeros(2), np.array([1.0, 0.5])),
      "target must hold labels -1 and 1, or 0 and 1 (converted to -1 and 1 as Keras does); got 0.5 at position 1"),
     (lambda: F.msle_loss(np.array([1.0, -2.0], np.float32), np.zeros(2, np.float32)),
-     "msle cannot be used when target or input hold values <= -1 (log1p is undefined there): input holds -2.0 at position 1"),
+     "msle cannot be used when target or input hold values <= -1 (log1p is undefined there): "
+     "input holds -2.0 at position 1"),
     (lambda: F.binary_cross_entropy(np.array([0.5, 1.25]), np.zeros(2)),
      "input must hold probabilities in [0, 1], got 1.25 at position 1"),
 ])

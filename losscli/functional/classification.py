@@ -16,7 +16,6 @@ from ._common import (
     elementwise,
     finish,
     first_bad,
-    number,
     same_shape,
     shape_str,
     weighted,

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import InputError, LossWarning, UsageError
+from ..errors import InputError, LossWarning
 from ._common import (
     PARTS_BATCHMEAN,
     REDUCTIONS,
@@ -81,7 +81,8 @@ def poisson_nll_loss(
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
     if is_strict() and (y < 0).any():
-        raise InputError(f"{{target}} holds a negative count, {number(y[y < 0].ravel()[0])}; Poisson targets are counts >= 0")
+        first = number(y[y < 0].ravel()[0])
+        raise InputError(f"{{target}} holds a negative count, {first}; Poisson targets are counts >= 0")
     dt = np.result_type(x, y)
     loss = np.exp(x) - y * x if log_input else x - y * np.log(x + dt.type(eps))
     if full:

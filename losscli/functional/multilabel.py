@@ -82,7 +82,9 @@ def _distinct_labels(rows: np.ndarray) -> None:
         if listed[row].all():
             raise InputError(f"{{target}} row {row} repeats class {label} and has no -1: end each label list with "
                              "-1 padding (torch reads a row up to its first -1)")
-        raise InputError(f"{{target}} row {row} lists class {label} twice before its first -1 (torch would count it twice)")
+        raise InputError(
+            f"{{target}} row {row} lists class {label} twice before its first -1 (torch would count it twice)"
+        )
 
 
 def _hinge_sums(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
