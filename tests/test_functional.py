@@ -324,6 +324,7 @@ def _same(a, b):
     assert np.asarray(a).dtype == np.asarray(b).dtype
 
 
+@pytest.mark.filterwarnings("ignore::losscli.errors.LossWarning")  # kl_div 'mean' (test_edges.py)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ALL_LOSSES)
 def test_every_reduction_is_finished_from_the_parts(name, dtype):
