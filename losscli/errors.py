@@ -35,5 +35,5 @@ class InputError(LossCliError):
 
 
 class LossWarning(UserWarning):
-    """What the core warns about, as torch warns (kl-div's 'mean' is not the KL divergence);
-    the command line shows each once: a line on stderr, a "warnings" key in JSON."""
+    """A computed loss that is probably not what was meant (kl-div's 'mean'). The library warns;
+    the CLI shows each one as a line on stderr, or under "warnings" in JSON."""
