@@ -117,7 +117,8 @@ def _cross_entropy_cases(r, probs):
         yield "cross_entropy_backward", [x[:2, :3], np.array([0, -100])], {
             "reduction": red, "weight": np.array([0.0, 1.0, 1.0])}
         # an inf (or huge) class weight: finite where torch is, no 0 * inf from an unused term
-        yield "cross_entropy_backward", [x[:2, :3], np.array([1, 2])], {"reduction": red, "weight": np.array([INF, 1.0, 1.0])}
+        yield "cross_entropy_backward", [x[:2, :3], np.array([1, 2])], {
+            "reduction": red, "weight": np.array([INF, 1.0, 1.0])}
         yield "cross_entropy_backward", [x[:2, :3], np.array([1, 0])], {
             "reduction": red, "weight": np.array([1e308, 1e308, 1.0])}
         yield "cross_entropy_backward", [np.array([[1000.0, 0.0, -1000.0], [-INF, 0.0, 1.0]]), np.array([2, 1])], {
