@@ -203,7 +203,6 @@ def cross_entropy_backward(
     g = go - softmax(x) sum_c(go), log_softmax's backward, where go is the gradient w.r.t.
     log_softmax(x): -(1 - eps) w_y / W at the target class plus -(eps / C) w_c / W on every
     class, for kept targets (W = the kept targets' summed weight for 'mean', else 1).
-    Memory is a few arrays of input's size, for any number of classes.
     """
     check_reduction(reduction)
     x = as_float(input, "input")
@@ -218,8 +217,12 @@ def cross_entropy_backward(
         go = _probability_target_grad(x, target, w, wshape, cdim, reduction, label_smoothing, denominator)
     else:
         go = _index_target_grad(x, target, w, wshape, cdim, ignore_index, reduction, label_smoothing, denominator)
-    p = np.exp(log_softmax(x, cdim))
-    return go - p * go.sum(axis=cdim, keepdims=True)
+    # log_softmax's backward, go - exp(log_softmax(x)) * sum_c(go), in place: memory stays a few
+    # arrays of input's size for any number of classes
+    p = log_softmax(x, cdim)
+    np.exp(p, out=p)
+    p *= go.sum(axis=cdim, keepdims=True)
+    return np.subtract(go, p, out=go)
 
 
 def _probability_target_grad(x, target, w, wshape, cdim, reduction, label_smoothing, denominator):
