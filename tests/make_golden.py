@@ -366,6 +366,7 @@ def main():
     OUT.write_text(json.dumps({"generator": "tests/make_golden.py", "torch": torch.__version__,
                                "cases": records}, indent=1) + "\n")
     print(f"wrote {len(records)} cases to {OUT} with torch {torch.__version__}")
+    __import__("golden_grad_cases").main()  # and the gradients: tests/golden/torch_2.13_grad.json
 
 
 if __name__ == "__main__":
