@@ -89,41 +89,26 @@ def _run(spec: LossSpec, inv: Invocation, sources, blocks: bool):
             arrays = {a.flag: _cast(arrays[a.flag], a, inv) for a in given if a.flag in arrays}
             raw = dict(arrays)
             _same_shape(spec, inv, arrays)
-            kwargs = {a.arg: arrays[a.flag] for a in given if a.flag in arrays} | fixed
-            kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(kwargs, dict(inv.params), inv)
-            parts = _parts(spec, functional, core, kwargs, params)
+            inputs = {a.arg: arrays[a.flag] for a in given if a.flag in arrays} | fixed
+            kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(dict(inputs), dict(inv.params), inv)
+            parts = _parts(functional, core, kwargs, params, inv.reduction)
             grads = None
-            if inv.grad:
-                grads = _gradient(spec, functional, kwargs, params, inv, acc.whole, grad_map)
-            acc.add(parts, raw, grads, dropped, block_rows(block))
+            if inv.grad and acc.whole:
+                grads = _gradient(spec, functional, kwargs, params, inv.reduction, None, grad_map)
+            acc.add(parts, raw, grads, dropped, inputs if inv.grad and not acc.whole else None)
     messages = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, LossWarning)))
-    return acc.result(messages)
+
+    def gradient_of(inputs: dict, denominator: float) -> dict:  # a spooled block's rows of the gradient
+        kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(dict(inputs), dict(inv.params), inv)
+        return _gradient(spec, functional, kwargs, params, inv.reduction, denominator, grad_map)
+
+    return acc.result(messages, gradient_of)
 
 
-def _parts(spec, functional, core, kwargs, params):
-    if hasattr(functional, "PARTS"):
-        return core(**kwargs, **params, reduction=functional.PARTS)
-    # TODO(core): until every core function takes reduction="parts"
-    from .functional._common import Parts
-
-    el = np.asarray(core(**kwargs, **params, reduction="none"))
-    summands, denominator = el, el.size
-    if spec.core in ("cross_entropy", "nll_loss"):
-        t, x = kwargs["target"], kwargs["input"]
-        denominator = functional.cross_entropy_denominator(t, kwargs.get("weight"), params.get("ignore_index", -100),
-                                                           probabilities=t.shape == x.shape)
-    elif spec.core == "linear_cross_entropy":
-        t = kwargs["target"]
-        denominator = functional.cross_entropy_denominator(t, kwargs.get("weight"), params.get("ignore_index", -100),
-                                                           t.dtype.kind == "f" and t.ndim > 1)
-    elif spec.core == "kl_div":
-        denominator = kwargs["input"].shape[0] if kwargs["input"].ndim else 1
-        if True:
-            denominator = el.size
-    elif spec.core == "ctc_loss":
-        tl = functional.class_indices(kwargs["target_lengths"]).clip(min=1).reshape(el.shape)
-        summands = el / tl.astype(el.dtype)
-    return Parts(el, summands, float(denominator))
+def _parts(functional, core, kwargs: dict, params: dict, reduction: str):
+    """The block's Parts; kl-div's batchmean asks for its own denominator (the batch size)."""
+    kind = functional.PARTS_BATCHMEAN if reduction == "batchmean" else functional.PARTS
+    return core(**kwargs, **params, reduction=kind)
 
 
 def _functional():
@@ -278,12 +263,12 @@ def shape_text(shape) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _gradient(spec, functional, kwargs, params, inv, whole: bool, grad_map) -> dict:
-    """d loss / d input by array key. In blocks, 'mean' and 'batchmean' are taken as 'sum'
-    here and divided by the whole run's denominator when the rows are written."""
+def _gradient(spec, functional, kwargs, params, reduction: str, denominator, grad_map) -> dict:
+    """d loss / d input by array key. A block of a larger input passes the whole run's
+    denominator, so that its rows are those of the whole input's gradient, bit for bit."""
     backward = getattr(functional, spec.grad)
-    reduction = inv.reduction if whole or inv.reduction in ("sum", "none") else "sum"
-    out = backward(**kwargs, **params, reduction=reduction)
+    extra = {} if denominator is None or reduction in ("sum", "none") else {"denominator": denominator}
+    out = backward(**kwargs, **params, reduction=reduction, **extra)
     grads = out if isinstance(out, tuple) else (out,)
     result = dict(zip(spec.grad_of, grads))
     return grad_map(result) if grad_map else result
@@ -327,19 +312,34 @@ def _multilabel_weight(kwargs: dict, params: dict, inv: Invocation):
     return kwargs, params, None
 
 
-def _pred_probs(kwargs: dict, params: dict, inv: Invocation):
+def _kl_div(kwargs: dict, params: dict, inv: Invocation):
     """kl-div --pred-probs: the core takes log-probabilities; the gradient is w.r.t. --pred as
-    given, through the log."""
+    given, through the log. And torch's warning for 'mean', which the core gives for 'mean' only."""
+    if inv.reduction == "mean":
+        from .functional.distribution import warn_kl_div_mean
+
+        warn_kl_div_mean()
     probs = params.pop("pred_probs", False)
     if not probs:
         return kwargs, params, None
+    from .functional.gradients import log_backward
+
+    functional = _functional()
     p = kwargs["input"]
-    if (p < 0).any():
-        raise UsageError("--pred-probs needs probabilities >= 0 in --pred")
-    with np.errstate(divide="ignore"):
-        kwargs["input"] = np.log(p)
-    with np.errstate(all="ignore"):
-        return kwargs, params, lambda g: {"pred": g["pred"] / p}
+    kwargs["input"] = functional.log_probabilities(p)
+    return kwargs, params, lambda g: {"pred": log_backward(g["pred"], p)}
+
+
+def _pair_target(kwargs: dict, params: dict, inv: Invocation):
+    """cosine-embedding --broadcast: the target broadcast to one label per pair first (the core
+    wants exactly that shape)."""
+    if inv.broadcast:
+        pairs = np.broadcast_shapes(kwargs["input1"].shape, kwargs["input2"].shape)[:-1]
+        try:
+            kwargs["target"] = np.broadcast_to(kwargs["target"], pairs)
+        except ValueError:
+            pass  # the core names the shapes
+    return kwargs, params, None
 
 
 def _scalar_var(kwargs: dict, params: dict, inv: Invocation):
@@ -353,7 +353,8 @@ PREPARE = {
     "class_target": _class_target,
     "linear_target": _linear_target,
     "multilabel_weight": _multilabel_weight,
-    "pred_probs": _pred_probs,
+    "kl_div": _kl_div,
+    "pair_target": _pair_target,
     "scalar_var": _scalar_var,
 }
 
@@ -365,46 +366,42 @@ class _Accumulator:
     """The partial results of the blocks seen so far, and the Result they make."""
 
     def __init__(self, spec: LossSpec, inv: Invocation, streamed: bool) -> None:
+        from .checks import GateTally
         from .partials import BlockedSum
 
         self.spec, self.inv, self.streamed = spec, inv, streamed
         self.whole = not streamed
-        try:
-            self.total = BlockedSum(dtype=inv.dtype)
-        except TypeError:  # a BlockedSum without dtype: cast at the end
-            self.total = BlockedSum()
-        self.denominator, self.rows, self.omitted, self.blocks = 0.0, 0, 0, 0
+        # 'sum' adds the elements; 'mean' and 'batchmean' add the summands (ctc: each loss over
+        # its target length) and divide by the denominator
+        self.mean = inv.reduction in ("mean", "batchmean")
+        self.total = BlockedSum(dtype=inv.dtype)
+        self.denominator, self.rows, self.omitted = 0.0, 0, 0
         self.first: tuple | None = None  # (parts, raw arrays, grads) of the first block
-        self.tail: tuple[int, ...] = ()
         self.element_tail: tuple[int, ...] | None = None
+        self.sample_shape: tuple[int, ...] = ()
+        self.element_count = 0
         self.top = TopK(inv.top) if inv.top else None
-        from .checks import GateTally
-
         self.tally = GateTally(spec.name, inv.gates) if inv.gates and inv.reduction == "none" else None
         per_element = inv.reduction == "none" or inv.grad
         self.spool = Spool() if streamed and (per_element or inv.hist) else None
-        self.lo, self.hi = math.inf, -math.inf  # finite per-element losses, for the histogram
-        self.nonfinite = 0
-        self.element_count = 0
-        self.sample_shape: tuple[int, ...] = ()
+        self.lo, self.hi, self.nonfinite = math.inf, -math.inf, 0  # finite losses' bounds, for --hist
 
-    def add(self, parts, raw: dict, grads: dict | None, dropped: int, rows: int) -> None:
+    def add(self, parts, raw: dict, grads: dict | None, dropped: int, grad_inputs: dict | None) -> None:
         elements = np.asarray(parts.elements)
-        self.total.add(np.asarray(parts.summands))
+        self.total.add(np.asarray(parts.summands if self.mean else elements))
         self.denominator += float(parts.denominator)
         self.omitted += dropped
         first_input = next(iter(raw.values()), None)
-        kept = first_input.shape[0] if first_input is not None and first_input.ndim else 0
         if self.first is None:
             self.first = (parts, raw, grads)
             self.sample_shape = first_input.shape if first_input is not None else ()
             self.element_tail = elements.shape[1:]
         offset = self.rows
-        self.rows += kept
+        self.rows += first_input.shape[0] if first_input is not None and first_input.ndim else 0
         columns = self._columns(raw, elements)
-        flat_offset = offset * math.prod(elements.shape[1:]) if elements.ndim else 0
         self.element_count += elements.size
         if self.top is not None:
+            flat_offset = offset * math.prod(elements.shape[1:]) if elements.ndim else 0
             self.top.add(elements.ravel(), flat_offset, columns)
         if self.tally is not None:
             self.tally.add(elements, offset)
@@ -415,9 +412,9 @@ class _Accumulator:
             if finite.size:
                 self.lo, self.hi = min(self.lo, float(finite.min())), max(self.hi, float(finite.max()))
         if self.spool is not None:
-            self.spool.append(offset, elements if self.inv.reduction == "none" or self.inv.hist else None,
-                              columns if self.inv.reduction == "none" else {}, grads or {})
-        self.blocks += 1
+            keep = self.inv.reduction == "none" or self.inv.hist
+            self.spool.append(offset, elements if keep else None,
+                              columns if self.inv.reduction == "none" else {}, grad_inputs or {})
 
     def _columns(self, raw: dict, elements: np.ndarray) -> dict:
         """The inputs shown beside each per-element loss: those with the elements' shape."""
@@ -442,7 +439,7 @@ class _Accumulator:
             out[name] = a
         return out
 
-    def result(self, messages: tuple[str, ...]):
+    def result(self, messages: tuple[str, ...], gradient_of: Callable):
         from .partials import combine
         from .render import Result
 
@@ -451,57 +448,42 @@ class _Accumulator:
             raise InputError("the input holds no rows")
         first_parts, first_raw, first_grads = self.first
         total = float(self.total.total())
-        partials = {"sum": total, "denominator": self.denominator}
         if self.whole:
-            from .functional._common import finish
-
-            value = finish(first_parts, inv.reduction) if inv.reduction != "batchmean" else \
-                np.asarray(first_parts.summands).sum() / (first_raw["--pred"].shape[0] if first_raw["--pred"].ndim else 1)
-            value = np.asarray(value)
+            value = np.asarray(_functional().finish(first_parts, inv.reduction))
         elif inv.reduction == "none":
             value = np.empty((0, *(self.element_tail or ())), dtype=inv.dtype)
         else:
-            with np.errstate(all="ignore"):
-                value = np.asarray(combine(inv.reduction, total, self.denominator)).astype(inv.dtype)
-        shape = (self.rows, *self.sample_shape[1:]) if self.sample_shape else ()
-        if not spec.row_wise or inv.broadcast:
-            shape = self.sample_shape
+            value = np.asarray(combine(inv.reduction, total, self.denominator)).astype(inv.dtype)
+        shape = self.sample_shape if self.whole or not self.sample_shape else (self.rows, *self.sample_shape[1:])
         params = _shown_params(spec, inv)
-        columns, grad = {}, {}
-        if self.whole:
-            if inv.reduction == "none":
-                columns = self._columns(first_raw, np.asarray(first_parts.elements))
-            grad = first_grads or {}
-        elements_shape = (self.rows, *self.element_tail) if self.element_tail is not None and not self.whole else None
-        hist = self._histogram() if inv.hist else None
-        top = self.top.rows(spec.name, self._element_shape(), self.element_count) if self.top else None
-        failures = tuple(self.tally.lines()) if self.tally is not None else None
+        whole_none = self.whole and inv.reduction == "none"
         blocks = None
         if self.spool is not None and (inv.reduction == "none" or inv.grad):
-            blocks = self.spool.replayer(spec.name, inv, shape, params, self._grad_scale())
-        return Result(spec.name, inv.reduction, value=value, dtype=inv.dtype, shape=tuple(shape),
-                      params=params, columns=columns, grad=grad,
-                      omitted=self.omitted if inv.nan_policy == "omit" else None,
-                      parts=None if inv.reduction == "none" else partials, streamed=self.streamed,
-                      top=top, histogram=hist, element_failures=failures, blocks=blocks,
-                      warnings=messages, elements_shape=elements_shape)
+            blocks = self.spool.replayer(spec.name, inv, shape, params, lambda inputs: gradient_of(inputs, self.denominator))
+        return Result(
+            spec.name, inv.reduction, value=value, dtype=inv.dtype, shape=tuple(shape), params=params,
+            columns=self._columns(first_raw, np.asarray(first_parts.elements)) if whole_none else {},
+            grad=(first_grads or {}) if self.whole else {},
+            omitted=self.omitted if inv.nan_policy == "omit" else None,
+            parts=None if inv.reduction == "none" else {"sum": total, "denominator": self.denominator},
+            streamed=self.streamed,
+            top=self.top.rows(spec.name, self._element_shape(), self.element_count) if self.top else None,
+            histogram=self._histogram() if inv.hist else None,
+            element_failures=tuple(self.tally.lines()) if self.tally is not None else None,
+            blocks=blocks, warnings=messages,
+            elements_shape=None if self.whole else (self.rows, *self.element_tail),
+        )
 
     def _element_shape(self) -> tuple[int, ...]:
         if self.whole:
             return np.asarray(self.first[0].elements).shape
         return (self.rows, *self.element_tail)
 
-    def _grad_scale(self) -> float:
-        if self.inv.reduction in ("mean", "batchmean"):
-            return 1.0 / self.denominator if self.denominator else math.nan
-        return 1.0
-
     def _histogram(self) -> dict:
         """HIST_BINS equal bins between the smallest and largest finite loss, as np.histogram;
         in blocks, the bounds come from the first pass and the counts from the spooled losses."""
         if self.whole:
-            v = np.asarray(self.first[0].elements, dtype=np.float64).ravel()
-            return histogram_of([v])
+            return histogram_of([np.asarray(self.first[0].elements, dtype=np.float64).ravel()])
         return histogram_of((b.elements for b in self.spool.replay()), (self.lo, self.hi), self.nonfinite)
 
 
@@ -583,37 +565,41 @@ class TopK:
 
 
 class Spool:
-    """Per-element blocks (losses, the inputs beside them, gradients) written to a temporary
-    file as they are computed and read back, block by block, as often as needed: bounded memory,
-    one read of the input, and nothing on stdout until the whole input has been computed."""
+    """Per-element blocks (losses, the inputs beside them, a gradient's inputs) written to a
+    temporary file as they are computed and read back, block by block, as often as needed:
+    bounded memory, one read of the input, nothing on stdout until the whole input has been
+    computed, and a gradient whose rows are computed with the whole run's denominator."""
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile(prefix="losscli-")
-        self.index: list[tuple[int, int, tuple[str, ...], tuple[str, ...], bool]] = []
+        self.index: list[tuple] = []
 
-    def append(self, offset: int, elements, columns: dict, grads: dict) -> None:
+    def append(self, offset: int, elements, columns: dict, inputs: dict) -> None:
         position = self.file.tell()
-        has_elements = elements is not None
-        for a in ([np.asarray(elements)] if has_elements else []) + list(columns.values()) + list(grads.values()):
+        arrays = {k: v for k, v in inputs.items() if isinstance(v, np.ndarray)}
+        other = {k: v for k, v in inputs.items() if k not in arrays}
+        saved = ([np.asarray(elements)] if elements is not None else []) + list(columns.values()) + list(arrays.values())
+        for a in saved:
             np.save(self.file, np.ascontiguousarray(a), allow_pickle=False)
-        self.index.append((position, offset, tuple(columns), tuple(grads), has_elements))
+        self.index.append((position, offset, elements is not None, tuple(columns), tuple(arrays), other))
 
     def replay(self) -> Iterator["_Block"]:
-        for position, offset, columns, grads, has_elements in self.index:
+        for position, offset, has_elements, columns, arrays, other in self.index:
             self.file.seek(position)
-            elements = np.load(self.file, allow_pickle=False) if has_elements else None
-            cols = {name: np.load(self.file, allow_pickle=False) for name in columns}
-            gs = {name: np.load(self.file, allow_pickle=False) for name in grads}
-            yield _Block(offset, elements, cols, gs)
+            load = lambda: np.load(self.file, allow_pickle=False)  # noqa: E731
+            elements = load() if has_elements else None
+            cols = {name: load() for name in columns}
+            inputs = {name: load() for name in arrays} | other
+            yield _Block(offset, elements, cols, inputs)
 
-    def replayer(self, loss: str, inv: Invocation, shape, params: dict, grad_scale: float) -> Callable:
+    def replayer(self, loss: str, inv: Invocation, shape, params: dict, gradient_of: Callable) -> Callable:
         """A function that yields the per-element Results afresh on each call (each with the
         .offset of its first row), for the renderer."""
         from .render import Result
 
         def results():
             for b in self.replay():
-                grad = {k: (g * g.dtype.type(grad_scale) if grad_scale != 1.0 else g) for k, g in b.grads.items()}
+                grad = gradient_of(b.inputs) if inv.grad else {}
                 value = b.elements if b.elements is not None else np.empty(0, inv.dtype)
                 yield Result(loss, inv.reduction, value=value, dtype=inv.dtype, shape=shape, params=params,
                              columns=b.columns, grad=grad, offset=b.offset)
@@ -626,7 +612,7 @@ class _Block:
     offset: int
     elements: np.ndarray | None
     columns: dict
-    grads: dict
+    inputs: dict
 
 
 def option_names(loss: str) -> dict[str, str]:

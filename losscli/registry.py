@@ -276,7 +276,7 @@ SPECS: tuple[LossSpec, ...] = (
               Array("--input2", "input2", "Second embeddings, same shape as --input1."),
               _target("1 (similar) or -1 (dissimilar), one per pair.")),
              (Param("margin", "float", 0.0, "Dissimilar pairs cost nothing below this cosine."),),
-             grad="cosine_embedding_loss_backward", grad_of=("input1", "input2"), broadcast=True,
+             grad="cosine_embedding_loss_backward", grad_of=("input1", "input2"), broadcast=True, prepare="pair_target",
              aliases=("CosineEmbeddingLoss", "cosine_embedding_loss"),
              examples=("losscli cosine-embedding --input1 samples/pairs.json:a --input2 samples/pairs.json:b "
                        "--target samples/pairs.json:y",)),
@@ -320,7 +320,7 @@ SPECS: tuple[LossSpec, ...] = (
              details="mean divides by the number of elements, as torch does; the KL divergence per sample is "
                      "--reduction batchmean.",
              grad="kl_div_backward", reductions=("mean", "batchmean", "sum", "none"), broadcast=True,
-             prepare="pred_probs", aliases=("KLDivLoss", "kl_div"),
+             prepare="kl_div", aliases=("KLDivLoss", "kl_div"),
              examples=("losscli kl-div --pred samples/distributions.json:logp --target samples/distributions.json:q "
                        "-r batchmean",)),
     LossSpec("poisson-nll", DISTRIBUTIONS, "poisson_nll_loss", _pt("nn.PoissonNLLLoss"),

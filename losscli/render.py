@@ -222,25 +222,30 @@ def _rows_in(r: Result) -> int:
 
 
 def _json_streamed(r: Result, parts, view: View, out) -> None:
-    """The JSON object of a result computed in blocks: its per-element "value" (with -r none)
-    and "grad" lists are written a block of rows at a time, last, in bounded memory."""
+    """The JSON object of a result computed in blocks, key for key as for a whole input, with
+    its per-element "value" (-r none) and "grad" lists written a block of rows at a time."""
     obj = to_json(r, r.top if view.top else None, view)
-    per_element = r.reduction == "none"
-    if per_element:
-        del obj["value"]
-    out.write(json.dumps(obj)[:-1])
-    if per_element:
-        out.write(', "value": [')
-        _json_rows(parts, lambda part: part.value, out)
-        out.write("]")
     names = _grad_names(r)
-    if names:
-        out.write(', "grad": {')
-        for i, name in enumerate(names):
-            out.write(("" if i == 0 else ", ") + json.dumps(name) + ": [")
-            _json_rows(r.blocks(), lambda part, name=name: part.grad[name], out)
+    if names:  # where to_json puts "grad": before "top" and "histogram"
+        tail = {k: obj.pop(k) for k in ("top", "histogram") if k in obj}
+        obj["grad"] = None
+        obj.update(tail)
+    out.write("{")
+    for i, (key, value) in enumerate(obj.items()):
+        out.write(("" if i == 0 else ", ") + json.dumps(key) + ": ")
+        if key == "value" and r.reduction == "none":
+            out.write("[")
+            _json_rows(parts, lambda part: part.value, out)
             out.write("]")
-        out.write("}")
+        elif key == "grad":
+            out.write("{")
+            for j, name in enumerate(names):
+                out.write(("" if j == 0 else ", ") + json.dumps(name) + ": [")
+                _json_rows(r.blocks(), lambda part, name=name: part.grad[name], out)
+                out.write("]")
+            out.write("}")
+        else:
+            out.write(json.dumps(value))
     out.write("}\n")
 
 

@@ -24,6 +24,16 @@ from ._common import (
 )
 
 
+def warn_kl_div_mean(stacklevel: int = 2) -> None:
+    """torch's warning for kl_div's 'mean' (also given by the engine, which asks for parts)."""
+    warnings.warn(
+        "kl_div: reduction='mean' divides the total loss by the number of elements, not the batch "
+        "size: it is not the KL divergence; 'batchmean' is (torch warns the same)",
+        LossWarning,
+        stacklevel=stacklevel,  # past the errstate wrapper, to the caller
+    )
+
+
 @np.errstate(all="ignore")
 def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     """KL divergence with input as log-probabilities.
@@ -46,12 +56,7 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
         # xlogy(y, y): 0 where y == 0 (nan stays nan); torch 2.13 has no y > 0 mask.
         loss = np.where(y == 0, y.dtype.type(0), y * np.log(y)) - y * x
     if reduction == "mean":
-        warnings.warn(
-            "kl_div: reduction='mean' divides the total loss by the number of elements, not the batch "
-            "size: it is not the KL divergence; 'batchmean' is (torch warns the same)",
-            LossWarning,
-            stacklevel=3,  # past the errstate wrapper, to the caller
-        )
+        warn_kl_div_mean(stacklevel=4)
     if reduction in ("batchmean", PARTS_BATCHMEAN):  # input.shape[0]; a 0-d input is not divided
         return finish(Parts(loss, loss, x.shape[0] if x.ndim else 1), reduction)
     return elementwise(loss, reduction)
