@@ -90,7 +90,7 @@ def integer_labels(target, n: int, classes: int, name: str = "target") -> np.nda
         bad = ~np.isfinite(t) | (t != np.round(t))
         if bad.any():
             i = int(np.argmax(bad))
-            raise InputError(f"{{{name}}} must hold integer class indices, got {t[i]!r} at position {i}")
+            raise InputError(f"{{{name}}} must hold integer class indices, got {shown(t[i])} at position {i}")
     elif t.dtype.kind not in "iub":
         raise InputError(f"{{{name}}} must hold integer class indices, got dtype {t.dtype}")
     t = t.astype(np.int64)
@@ -102,6 +102,11 @@ def integer_labels(target, n: int, classes: int, name: str = "target") -> np.nda
             f"for {classes} classes"
         )
     return t
+
+
+def shown(value) -> str:
+    """A NumPy scalar as a message shows it: 0.5, not np.float64(0.5)."""
+    return repr(np.asarray(value).item())
 
 
 def first_bad(mask: np.ndarray) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InputError, UsageError
 from ._common import as_float, finish, shape_str
-from ._weighting import check_reduction, first_bad, sklearn_parts
+from ._weighting import check_reduction, first_bad, shown, sklearn_parts
 
 
 def _label_values(target, name: str = "target") -> np.ndarray:
@@ -25,7 +25,7 @@ def _label_values(target, name: str = "target") -> np.ndarray:
         bad = ~np.isfinite(t) | (t != np.round(t))
         if bad.any():
             raise InputError(
-                f"{{{name}}} must hold class labels (whole numbers), got {t[tuple(np.argwhere(bad)[0])]!r} "
+                f"{{{name}}} must hold class labels (whole numbers), got {shown(t[tuple(np.argwhere(bad)[0])])} "
                 f"at {first_bad(bad)}; scikit-learn calls fractional labels continuous"
             )
     return t
@@ -37,7 +37,7 @@ def _probabilities(input, n_name: str = "input") -> np.ndarray:
         raise InputError(f"{{{n_name}}} must be (N,) or (N, C) probabilities, got {shape_str(p.shape)}")
     for bad, what in ((p > 1, "greater than 1"), (p < 0, "less than 0"), (np.isnan(p), "NaN")):
         if bad.any():
-            raise InputError(f"{{{n_name}}} holds probabilities {what}: {p[tuple(np.argwhere(bad)[0])]!r} at {first_bad(bad)}")
+            raise InputError(f"{{{n_name}}} holds probabilities {what}: {shown(p[tuple(np.argwhere(bad)[0])])} at {first_bad(bad)}")
     return p
 
 
@@ -56,7 +56,7 @@ def _one_hot(p: np.ndarray, target, labels) -> tuple[np.ndarray, np.ndarray]:
         unknown = ~np.isin(y, classes)
         if unknown.any():
             raise InputError(
-                f"{{target}} holds {y[unknown.argmax()]!r} at {first_bad(unknown)}, which is not one of {{labels}}"
+                f"{{target}} holds {shown(y[unknown.argmax()])} at {first_bad(unknown)}, which is not one of {{labels}}"
             )
         if len(classes) < 2:
             raise UsageError(f"{{labels}} must hold at least two classes, got {len(classes)}")
@@ -186,7 +186,7 @@ def _label_pair(input, target) -> tuple[np.ndarray, np.ndarray]:
         for a, name in ((pred, "input"), (true, "target")):
             bad = (a != 0) & (a != 1)
             if bad.any():
-                raise InputError(f"{{{name}}} as an (N, L) multilabel indicator must hold 0 and 1, got {a[tuple(np.argwhere(bad)[0])]!r} at {first_bad(bad)}")
+                raise InputError(f"{{{name}}} as an (N, L) multilabel indicator must hold 0 and 1, got {shown(a[tuple(np.argwhere(bad)[0])])} at {first_bad(bad)}")
     return pred, true
 
 

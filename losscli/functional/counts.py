@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._common import finish, shape_str
-from ._weighting import check_reduction, first_bad, keras_parts, pair, sklearn_parts
+from ._weighting import check_reduction, first_bad, keras_parts, pair, shown, sklearn_parts
 
 # keras.backend.epsilon(), added to the prediction inside the log.
 EPSILON = 1e-7
@@ -53,7 +53,7 @@ def _regression_pair(input, target, name: str) -> tuple[np.ndarray, np.ndarray]:
 def _require(ok: np.ndarray, a: np.ndarray, arg: str, what: str, name: str) -> None:
     bad = ~ok
     if bad.any():
-        raise InputError(f"{name} needs {{{arg}}} {what}, got {a[bad.argmax()]!r} at {first_bad(bad)}")
+        raise InputError(f"{name} needs {{{arg}}} {what}, got {shown(a[bad.argmax()])} at {first_bad(bad)}")
 
 
 @np.errstate(all="ignore")

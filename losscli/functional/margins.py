@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._common import finish, shape_str
-from ._weighting import check_reduction, class_scores, first_bad, integer_labels, keras_parts, pair
+from ._weighting import check_reduction, class_scores, first_bad, integer_labels, keras_parts, pair, shown
 
 
 @np.errstate(all="ignore")
@@ -52,7 +52,7 @@ def _binary_labels(y: np.ndarray, allowed: tuple[float, float], loss: str) -> No
     if bad.any():
         raise InputError(
             f"{{target}} must hold the labels {allowed[0]:g} and {allowed[1]:g} for the binary {loss} "
-            f"(pred and target of one shape), got {y[tuple(np.argwhere(bad)[0])]!r} at {first_bad(bad)}"
+            f"(pred and target of one shape), got {shown(y[tuple(np.argwhere(bad)[0])])} at {first_bad(bad)}"
         )
 
 

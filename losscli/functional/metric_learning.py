@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._common import Parts, as_float, finish, shape_str
-from ._weighting import check_reduction, keras_parts, sample_weights
+from ._weighting import check_reduction, keras_parts, sample_weights, shown
 
 
 def _embeddings(input, target, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +72,7 @@ def circle(
         bad = ~np.isfinite(labels) | (labels != np.round(labels))
         if bad.any():
             i = int(np.argmax(bad))
-            raise InputError(f"circle needs integer labels in {{target}}, got {labels[i]!r} at position {i}")
+            raise InputError(f"circle needs integer labels in {{target}}, got {shown(labels[i])} at position {i}")
     labels = labels.astype(np.int64)
     dt = e.dtype.type
     zero = dt(0)
