@@ -8,8 +8,10 @@
 4. The Parts contract: blocks of rows add up to the whole; the errors; the declarations.
 """
 
+import csv
 import importlib.util
 import inspect
+import json
 import math
 import pathlib
 import re
@@ -263,6 +265,53 @@ def test_edge_values():
     assert list(F.circle(emb, np.array([0, 1, 2]), reduction="none")) == [0, 0, 0]
 
 
+# --- invariants the references document (hypothesis) ------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+UNIT = st.floats(0.0, 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (3, 4), elements=UNIT), arrays(np.float64, (3, 4), elements=st.sampled_from([0.0, 1.0])))
+def test_tversky_with_equal_weights_is_dice(pred, target):
+    """Keras's docs: alpha = beta = 0.5 is the Dice loss (up to where the 1e-7 enters: Dice adds it to
+    |A| + |B|, Tversky to half of that)."""
+    assert math.isclose(F.tversky(pred, target), F.dice(pred, target), rel_tol=1e-9, abs_tol=1e-7)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(*[st.floats(0, 10)] * 2, *[st.floats(0.01, 5)] * 2), min_size=1, max_size=5), st.data())
+def test_box_losses_are_symmetric(boxes, data):
+    """torchvision: "This loss is symmetric, so the boxes1 and boxes2 arguments are interchangeable"."""
+    a = np.array([[x, y, x + w, y + h] for x, y, w, h in boxes])
+    b = a[::-1] + data.draw(st.floats(-2, 2))
+    for fn in (F.generalized_box_iou_loss, F.distance_box_iou_loss, F.complete_box_iou_loss):
+        np.testing.assert_allclose(fn(a, b, reduction="none"), fn(b, a, reduction="none"), rtol=1e-12, atol=1e-15)
+    assert (F.generalized_box_iou_loss(a, b, reduction="none") <= 2).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, 5, elements=st.floats(0.1, 10)), arrays(np.float64, 5, elements=st.floats(0.1, 10)),
+       st.floats(0.01, 100))
+def test_gamma_deviance_is_scale_free(pred, target, scale):
+    """scikit-learn: the Gamma deviance is invariant to scaling predictions and targets together."""
+    assert math.isclose(F.mean_gamma_deviance(pred * scale, target * scale), F.mean_gamma_deviance(pred, target),
+                        rel_tol=1e-9, abs_tol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, (4, 3), elements=st.floats(-5, 5)), arrays(np.int64, 4, elements=st.integers(0, 2)))
+def test_margin_losses_order(scores, labels):
+    """perceptron <= multiclass hinge <= perceptron + 1, and the sparsemax loss is >= 0."""
+    perceptron = F.perceptron_loss(scores, labels, reduction="none")
+    hinge = F.multiclass_hinge_loss(scores, labels, reduction="none")
+    assert (perceptron <= hinge + 1e-12).all() and (hinge <= perceptron + 1 + 1e-12).all()
+    assert (F.sparsemax_loss(scores, labels, reduction="none") >= -1e-12).all()
+
+
 ERRORS = [
     (F.dice, ([0.5, 0.5], [1.0, 0.0]), {"sample_weight": [1.0, 1.0]}, UsageError, "{sample_weight} needs {axis}"),
     (F.dice, ([[0.5]], [[1.0]]), {"axis": 2}, UsageError, "{axis} must be in [-2, 1]"),
@@ -375,8 +424,46 @@ def test_declarations_match_the_core_functions():
         assert _field(spec, "reference") and _field(spec, "task")
 
 
+def _load_sample(source: str, as_labels: bool) -> np.ndarray:
+    """A samples/ SOURCE as the CLI reads it: FILE.json:key or FILE.csv:col[,col...]."""
+    path, _, selector = source.partition(":")
+    if path.endswith(".json"):
+        return np.asarray(json.loads((ROOT / path).read_text())[selector])
+    rows = list(csv.reader((ROOT / path).read_text().splitlines()))
+    columns = [rows[0].index(c) for c in selector.split(",")]
+    cells = [[row[c] for c in columns] for row in rows[1:]]
+    table = np.array([[float(x) for x in row] for row in cells])
+    if as_labels and all(re.fullmatch(r"-?[0-9]+", x) for row in cells for x in row):
+        table = table.astype(np.int64)
+    return table[:, 0] if len(columns) == 1 else table
+
+
+def run_example(spec, example: str):
+    """The core's value for an example command line, its arrays read from samples/."""
+    words = example.split()[2:]
+    arrays = {_field(a, "flag", 0): a for a in _field(spec, "arrays")}
+    params = {"--" + _field(p, "name", 0).replace("_", "-"): p for p in _field(spec, "params")}
+    kwargs, i = {}, 0
+    while i < len(words):
+        flag = words[i]
+        if flag in arrays:
+            array = arrays[flag]
+            kwargs[_field(array, "core", 1)] = _load_sample(words[i + 1], bool(_field(array, "labels", default=False)))
+            i += 2
+        else:
+            param = params[flag]
+            kind = _field(param, "type", 1)
+            if kind == "bool":
+                kwargs[_field(param, "name", 0)] = True
+                i += 1
+            else:
+                kwargs[_field(param, "name", 0)] = {"float": float, "int": int, "str": str}[kind](words[i + 1])
+                i += 2
+    return getattr(F, _field(spec, "core"))(kwargs.pop("input"), kwargs.pop("target"), **kwargs)
+
+
 def test_examples_run_on_their_sample_files():
-    """Every example names files that exist under samples/ and computes (through the core)."""
+    """Every example names files under samples/, and its command line computes a finite loss."""
     specs, _ = _specs()
     for spec in specs:
         examples = _field(spec, "examples")
@@ -386,6 +473,7 @@ def test_examples_run_on_their_sample_files():
             assert words[:2] == ["losscli", _field(spec, "name")]
             files = {w.split(":")[0] for w in words if w.startswith("samples/")}
             assert files and all((ROOT / f).exists() for f in files), example
+            assert np.isfinite(run_example(spec, example)), example
 
 
 def test_library_specs_import_nothing_heavy():

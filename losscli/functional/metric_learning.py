@@ -5,7 +5,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._common import Parts, as_float, finish, shape_str
-from ._weighting import check_reduction, keras_parts, sample_weights, shown
+from ._weighting import check_reduction, keras_parts, shown
 
 
 def _embeddings(input, target, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +89,6 @@ def circle(
     p_loss = _logsumexp_rows(np.where(positive, pos_w, dt(-np.inf)))
     n_loss = _logsumexp_rows(np.where(negative, neg_w, dt(-np.inf)))
     loss = _softplus(p_loss + n_loss)
-    sample_weights(sample_weight, len(labels), e.dtype)
     return finish(keras_parts(loss, sample_weight, mask=loss > 0), reduction)
 
 
