@@ -13,6 +13,7 @@ Every golden entry records the oracle that produced it, so a machine without the
 still checks the numbers.
 """
 
+import contextlib
 import json
 import os
 import pathlib
@@ -30,15 +31,28 @@ ARRAY_KWARGS = ("sample_weight", "labels", "where", "weights")
 def _keras():
     os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
+
+    return keras
+
+
+@contextlib.contextmanager
+def keras_float64():
+    """Keras's result_type demotes float64 to float32 on every backend but TensorFlow ("to be
+    aligned with JAX's default"), so even dtype="float64" losses round some steps
+    (ops.maximum, ops.where) to float32. Inside this block that one mapping is dropped and
+    floatx is float64 (Python floats in the formulas, gamma and 1.0, as float64): Keras's own
+    formulas run in float64. Both are restored after, for the other tests in the process."""
+    keras = _keras()
     from keras.src.backend.common import dtypes
 
-    # Keras's result_type demotes float64 to float32 on every backend but TensorFlow ("to be
-    # aligned with JAX's default"), so even dtype="float64" losses round some steps
-    # (ops.maximum, ops.where) to float32. Dropping that one mapping runs Keras's own
-    # formulas in float64; float32 inputs are untouched by it.
-    dtypes.BIT64_TO_BIT32_DTYPE.pop("float64", None)
-    keras.config.set_floatx("float64")  # Python floats in the formulas (gamma, 1.0) as float64
-    return keras
+    floatx, demoted = keras.config.floatx(), dtypes.BIT64_TO_BIT32_DTYPE.pop("float64", None)
+    keras.config.set_floatx("float64")
+    try:
+        yield keras
+    finally:
+        keras.config.set_floatx(floatx)
+        if demoted is not None:
+            dtypes.BIT64_TO_BIT32_DTYPE["float64"] = demoted
 
 
 def _optax():
@@ -64,7 +78,10 @@ def keras_class(name: str, expand_1d: bool = False):
     """keras.losses.<name>(**params, reduction=..., dtype="float64")(target, pred, sample_weight)."""
 
     def oracle(pred, target, reduction, sample_weight=None, **params):
-        keras = _keras()
+        with keras_float64() as keras:
+            return _call(keras, pred, target, reduction, sample_weight, **params)
+
+    def _call(keras, pred, target, reduction, sample_weight, **params):
         obj = getattr(keras.losses, name)(reduction=KERAS_REDUCTION[reduction], dtype="float64", **params)
         if expand_1d and pred.ndim == 1:  # Keras's model.fit shape for one output per sample
             pred, target = pred[:, None], target[:, None]

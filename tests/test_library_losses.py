@@ -213,6 +213,31 @@ def test_differential(name):
             _close(got, want, rtol=1e-9)
 
 
+KERAS_LOSSES = sorted(n for n, (_, module) in G.ORACLES.items() if module == "keras")
+
+
+@pytest.mark.parametrize("name", KERAS_LOSSES)
+def test_float32_against_keras_as_shipped(name):
+    """float32 in, float32 out, against Keras's float32 losses as installed (no float64 patch)."""
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed")
+    keras = G._keras()
+    rng = np.random.default_rng([11, KERAS_LOSSES.index(name)])
+    pred, target, kw = G.random_case(name, rng)
+    cls = {"categorical_hinge": "CategoricalHinge", "cosine_similarity": "CosineSimilarity", "poisson": "Poisson",
+           "binary_focal_crossentropy": "BinaryFocalCrossentropy", "dice": "Dice", "tversky": "Tversky",
+           "categorical_focal_crossentropy": "CategoricalFocalCrossentropy", "circle": "Circle"}[name]
+    params = {k: v for k, v in kw.items() if k != "sample_weight"}
+    p32 = pred.astype(np.float32)
+    t32 = target if name == "circle" else target.astype(np.float32)
+    p_k, t_k = (p32[:, None], t32[:, None]) if p32.ndim == 1 else (p32, t32)
+    want = G._numpy(getattr(keras.losses, cls)(reduction="none", **params)(t_k, p_k))
+    got = getattr(F, name)(p32, t32, reduction="none", **params)
+    assert got.dtype == np.float32
+    # circle's gamma (up to 128) multiplies float32 rounding of the cosines inside exp().
+    np.testing.assert_allclose(got, want.reshape(got.shape), rtol=1e-3 if name == "circle" else 1e-5, atol=1e-5)
+
+
 # --- 4. the Parts contract, the errors, the declarations ---------------------------------------
 
 SPLITTABLE = [n for n in sorted(G.ORACLES) if n not in (
