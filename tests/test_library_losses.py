@@ -21,6 +21,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import golden_library_cases as G
 import losscli.functional as F
@@ -291,10 +294,6 @@ def test_edge_values():
 
 
 # --- invariants the references document (hypothesis) ------------------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra.numpy import arrays  # noqa: E402
 
 UNIT = st.floats(0.0, 1.0)
 
