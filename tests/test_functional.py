@@ -256,7 +256,9 @@ def test_package_reexports_exactly_the_core():
 
     assert all(getattr(losscli, name) is getattr(F, name) for name in F.__all__)
     assert set(F.__all__) <= set(dir(losscli))
-    assert len(F.__all__) == len(set(F.TORCH_LOSSES) | set(F.BEYOND_TORCH) | set(F.GRADIENTS) | set(F.HELPERS))
+    assert len(F.__all__) == len(
+        set(F.TORCH_LOSSES) | set(F.BEYOND_TORCH) | set(F.GRADIENTS) | set(F.HELPERS) | set(F.LIBRARY_LOSSES)
+    )
     with pytest.raises(AttributeError):
         losscli.no_such_loss
 

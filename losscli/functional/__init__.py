@@ -130,3 +130,46 @@ STRICTER_THAN_TORCH = (
 )
 
 __all__ = [*TORCH_LOSSES, *BEYOND_TORCH, *GRADIENTS, *HELPERS]
+
+# The losses users know from Keras 3, optax, scikit-learn and torchvision, with those libraries'
+# numbers (and argument order input, target); tests/test_library_losses.py checks each against
+# its library, losscli/library_specs.py declares their commands.
+from .boxes import complete_box_iou_loss, distance_box_iou_loss, generalized_box_iou_loss
+from .classification_metrics import brier_score_loss, hamming_loss, log_loss, zero_one_loss
+from .cosine import cosine_similarity
+from .counts import mean_gamma_deviance, mean_poisson_deviance, poisson
+from .divergence import convex_kl_divergence
+from .focal import binary_focal_crossentropy, categorical_focal_crossentropy, poly_loss_cross_entropy
+from .margins import categorical_hinge, multiclass_hinge_loss, perceptron_loss, sparsemax_loss
+from .metric_learning import circle, ntxent
+from .ranking import ranking_softmax_loss
+from .segmentation import dice, tversky
+
+LIBRARY_LOSSES = (
+    "binary_focal_crossentropy",
+    "brier_score_loss",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "circle",
+    "complete_box_iou_loss",
+    "convex_kl_divergence",
+    "cosine_similarity",
+    "dice",
+    "distance_box_iou_loss",
+    "generalized_box_iou_loss",
+    "hamming_loss",
+    "log_loss",
+    "mean_gamma_deviance",
+    "mean_poisson_deviance",
+    "multiclass_hinge_loss",
+    "ntxent",
+    "perceptron_loss",
+    "poisson",
+    "poly_loss_cross_entropy",
+    "ranking_softmax_loss",
+    "sparsemax_loss",
+    "tversky",
+    "zero_one_loss",
+)
+
+__all__ += [*LIBRARY_LOSSES]
