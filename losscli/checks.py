@@ -28,12 +28,14 @@ class Gates:
         if self.fail_below is not None:
             out.append(f">= {self.fail_below!r}")
         if self.expect is not None:
-            out.append(f"~= {self.expect!r} (rtol {self.rtol!r}, atol {self.atol!r})")
+            out.append(f"~= {self.expect!r} (rtol {self.rtol:.3g}, atol {self.atol:.3g})")
         return out
 
 
 def failures(loss: str, value: np.ndarray, gates: Gates) -> list[str]:
-    """One line per failed gate, with full precision and the rule that failed."""
+    """One line per failed gate and the rule that failed: the value, the threshold and the
+    expected value exact (repr), a tolerance to 3 significant digits (atol + rtol |expect| is
+    computed, so its repr shows float noise like 9.400000000000001e-07)."""
     v = np.asarray(value, dtype=np.float64)
     out = []
     if gates.fail_above is not None:
@@ -48,7 +50,7 @@ def failures(loss: str, value: np.ndarray, gates: Gates) -> list[str]:
         with np.errstate(invalid="ignore"):
             err = np.abs(v - gates.expect)
         bad = ~(err <= tol)
-        rule = f"is not within {tol!r} of {gates.expect!r}"
+        rule = f"is not within {tol:.3g} of {gates.expect!r}"
         out += _report(loss, v, bad, rule, "--expect", worst=lambda a: np.nanargmax(np.abs(a - gates.expect)))
     return out
 

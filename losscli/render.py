@@ -38,7 +38,19 @@ class Result:
 
     @property
     def n(self) -> int:
+        """Elements of the first input: JSON's "elements" (and "n", kept: keys are an API)."""
         return math.prod(self.shape)
+
+    @property
+    def samples(self) -> int:
+        """Samples in the first input: its first dim, except where that is not the batch."""
+        return samples_of(self.loss, self.shape)
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether the per-element losses (-r none, --top) are one per sample, not per element."""
+        per = self.elements if self.elements is not None else self
+        return per.value.ndim > 0 and per.value.size == self.samples and self.samples != self.n
 
     @property
     def signature(self) -> str:
@@ -47,6 +59,23 @@ class Result:
         if self.omitted is not None:
             parts.append("nan_policy=omit")
         return "|".join(parts + [f"dtype={self.dtype}", f"losscli={__version__}"])
+
+
+# Losses whose last dim holds one sample's classes or features, so a 1-D input is one sample:
+# torch's "unbatched" shapes. (ctc's log-probs are (T, N, C): the batch is its second dim.)
+FEATURES_LAST = {
+    "cross-entropy", "nll", "multi-margin", "linear-cross-entropy", "multi-label-soft-margin",
+    "multi-label-margin", "cosine-embedding", "triplet-margin", "triplet-margin-with-distance",
+}
+
+
+def samples_of(loss: str, shape: tuple[int, ...]) -> int:
+    """The number of samples in a first input of this shape (rows, the batch dim)."""
+    if loss == "ctc":
+        return shape[1] if len(shape) == 3 else 1
+    if not shape or (loss in FEATURES_LAST and len(shape) == 1):
+        return 1
+    return shape[0]
 
 
 @dataclass
@@ -141,10 +170,11 @@ def rows_of(r: Result, top: int | None) -> Rows | None:
     values = per.value.ravel()
     columns = [np.broadcast_to(c, shape).ravel() for c in per.columns.values()] + [values]
     header = _index_names(len(shape)) + list(per.columns) + ["loss"]
+    unit = "sample" if r.per_sample else "element"
     if top is None:
-        return Rows(f"{r.loss} per element", header, shape, None, columns, values.size, per.offset)
+        return Rows(f"{r.loss} per {unit}", header, shape, None, columns, values.size, per.offset)
     order = _largest(values, top)
-    title = f"{r.loss}: the {len(order)} largest of {values.size} elements"
+    title = f"{r.loss}: the {len(order)} largest of {values.size} {unit}s"
     return Rows(title, header, shape, order, [c[order] for c in columns], len(order))
 
 
@@ -206,6 +236,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
         "value": json_values(r.value),
         "shape": list(r.shape),
         "n": r.n,
+        "samples": r.samples,
+        "elements": r.n,
         "params": r.params,
         "dtype": r.dtype,
         "version": __version__,
@@ -247,7 +279,8 @@ def _quiet(r: Result, rows: Rows | None, precision: int | None, out) -> None:
 
 
 def _scalar_fields(r: Result) -> dict:
-    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "n": r.n, "value": exact(r.value)[0]}
+    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "samples": r.samples, "elements": r.n,
+            "value": exact(r.value)[0]}
 
 
 def _delimited(r: Result, rows: Rows | None, sep: str, out, header: bool = True) -> None:
@@ -289,13 +322,24 @@ def _jsonl(r: Result, rows: Rows | None, view: View, out) -> None:
 def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
     precision = 4 if view.precision is None else view.precision
     if rows is None:
-        header = ["loss", "value", "reduction", "n", "dtype", "signature"]
-        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.n), r.dtype, f"`{r.signature}`"]]
+        header = ["loss", "value", "reduction", "samples", "elements", "dtype", "signature"]
+        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.samples), str(r.n), r.dtype,
+                 f"`{r.signature}`"]]
     else:
         header = rows.header
         body = _text_rows(rows, precision, rows.total)
-    out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
-    out.write("".join("| " + " | ".join(row) + " |\n" for row in body))
+    out.write(markdown_table(header, body))
+
+
+def markdown_cell(text: str) -> str:
+    """A table cell's text on one line, `|` escaped (inside code spans too, as GitHub requires)."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: list[str], body: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table, every cell escaped."""
+    line = lambda row: "| " + " | ".join(map(markdown_cell, row)) + " |\n"  # noqa: E731
+    return line(header) + "|" + "---|" * len(header) + "\n" + "".join(map(line, body))
 
 
 def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
@@ -306,7 +350,9 @@ def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
 
 def _summary(r: Result) -> str:
     parts = [f"{k}={v}" for k, v in r.params.items()]
-    parts += [f"reduction={r.reduction}", f"n={r.n}"]
+    parts += [f"reduction={r.reduction}", f"samples={r.samples}"]
+    if r.n != r.samples:
+        parts.append(f"elements={r.n}")
     if r.omitted is not None:
         parts.append(f"omitted={r.omitted}")
     return ", ".join(parts + [f"dtype={r.dtype}", f"losscli {__version__}"])
@@ -329,9 +375,12 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
     if rows is not None:
         if console:
             _rich_table(rows, r, precision, console)
+        elif r.value.ndim > 0 and view.precision is None:
+            # piped -r none is data for sort/awk/cut: -f tsv's one header row and exact digits
+            _delimited(r, rows, "\t", out)
         else:
-            heading = rows.title if r.value.ndim == 0 else f"{rows.title} ({_summary(r)})"
-            out.write(heading + "\n" + "\t".join(rows.header) + "\n")
+            heading = "" if r.value.ndim > 0 else rows.title + "\n"
+            out.write(heading + "\t".join(rows.header) + "\n")
             for start in range(0, rows.total, CHUNK):
                 out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
     if view.hist:

@@ -37,7 +37,7 @@ def check(
     try:
         checks = _read(file)
         shared: dict = {}  # one Sources per delimiter, so checks share each file's read
-        outcomes = [_run(c, file.parent, shared) for c in _parse(checks)]
+        outcomes = [_timed(_run, c, file.parent, shared) for c in _parse(checks)]
     except LossCliError as e:
         fail(e.render(OPTION_NAMES), e.exit_code)
     elapsed = time.perf_counter() - started
@@ -149,6 +149,15 @@ def _run(parsed, folder: Path, shared: dict) -> dict:
     }
 
 
+def _timed(run, *args) -> dict:
+    """run(*args), an outcome, with its own wall time in seconds (JUnit's testcase time). A
+    check that reads a file first pays for the read the later checks share."""
+    started = time.perf_counter()
+    outcome = run(*args)
+    outcome["time"] = time.perf_counter() - started
+    return outcome
+
+
 def _source_flags(command) -> set[str]:
     return {o for p in command.params if getattr(p, "metavar", None) == SOURCE for o in p.opts}
 
@@ -197,11 +206,11 @@ def _emit(outcomes, fmt: str, out) -> None:
                    "signature": o["result"].signature} for o in outcomes]
         out.write(json.dumps({"checks": report, "passed": passed, "failed": len(outcomes) - passed}) + "\n")
     elif fmt == "md":
-        out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
+        from ..render import markdown_table
+
         for row in rows:
             row[-1] = "✅ PASS" if row[-1] == "PASS" else "❌ FAIL"
-            out.write("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |\n")
-        out.write(f"\n{summary}\n")
+        out.write(markdown_table(header, rows) + f"\n{summary}\n")
     elif hasattr(out, "isatty") and out.isatty():
         from rich.console import Console
         from rich.table import Table
@@ -222,10 +231,9 @@ def junit(outcomes, suite: str, elapsed: float) -> str:
     attrs = {"tests": str(len(outcomes)), "failures": str(failed), "errors": "0", "time": f"{elapsed:.6f}"}
     root = ET.Element("testsuites", name="losscli check", **attrs)
     suite_el = ET.SubElement(root, "testsuite", name=suite, skipped="0", **attrs)
-    each = elapsed / max(len(outcomes), 1)
     for o in outcomes:
         case = ET.SubElement(suite_el, "testcase", name=o["name"], classname=f"losscli.{o['loss']}",
-                             time=f"{each:.6f}")
+                             time=f"{o['time']:.6f}")
         if o["failures"]:
             failure = ET.SubElement(case, "failure", message=o["failures"][0], type="check failed")
             failure.text = "\n".join(o["failures"] + [o["result"].signature])
