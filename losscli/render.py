@@ -384,7 +384,7 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
             for start in range(0, rows.total, CHUNK):
                 out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
     if view.hist:
-        _histogram_text(histogram(r), precision, console, out)
+        _histogram_text(histogram(r), precision, console, out, "sample" if r.per_sample else "element")
 
 
 def _slice(rows: Rows, start: int) -> Rows:
@@ -409,13 +409,13 @@ def _rich_table(rows: Rows, r: Result, precision: int, console) -> None:
         )
 
 
-def _histogram_text(h: dict, precision: int, console, out) -> None:
+def _histogram_text(h: dict, precision: int, console, out, unit: str = "element") -> None:
     counts, edges = h["counts"], h["edges"]
     width = 40
     peak = max(counts, default=0) or 1
     labels = human(np.array(edges), precision)
     pad = max(map(len, labels), default=0)
-    lines = ["histogram of the per-element losses:"]
+    lines = [f"histogram of the per-{unit} losses:"]
     for i, count in enumerate(counts):
         bar = ("█" if console else "#") * math.ceil(width * count / peak) if count else ""
         close = "]" if i == len(counts) - 1 else ")"

@@ -85,6 +85,8 @@ def test_cross_entropy_top_and_none_are_per_sample(ce):
     assert top[1] == "cross-entropy: the 3 largest of 200 samples"
     none = run("cross-entropy", *ce, "-r", "none", "-f", "csv").stdout.splitlines()
     assert len(none) - 1 == CE_N  # the 200 the label counts
+    assert "histogram of the per-sample losses:" in run("cross-entropy", *ce, "--hist").stdout
+    assert "histogram of the per-element losses:" in run("mse", "--pred", "1,2", "--target", "0,0", "--hist").stdout
     # the table's title shows on a terminal only: run under a pseudo-terminal
     command = " ".join([sys.executable, "-m", "losscli", "cross-entropy", *map(str, ce), "-r", "none"])
     terminal = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, cwd=ROOT,
