@@ -28,12 +28,14 @@ class Gates:
         if self.fail_below is not None:
             out.append(f">= {self.fail_below!r}")
         if self.expect is not None:
-            out.append(f"~= {self.expect!r} (rtol {self.rtol!r}, atol {self.atol!r})")
+            out.append(f"~= {self.expect!r} (rtol {self.rtol:.3g}, atol {self.atol:.3g})")
         return out
 
 
 def failures(loss: str, value: np.ndarray, gates: Gates) -> list[str]:
-    """One line per failed gate, with full precision and the rule that failed."""
+    """One line per failed gate and the rule that failed: the value, the threshold and the
+    expected value exact (repr), a tolerance to 3 significant digits (atol + rtol |expect| is
+    computed, so its repr shows float noise like 9.400000000000001e-07)."""
     v = np.asarray(value, dtype=np.float64)
     if v.ndim == 0:
         return _scalar_failures(loss, float(v), gates)
@@ -67,7 +69,7 @@ def _rules(gates: Gates):
             with np.errstate(invalid="ignore"):
                 return ~(np.abs(v - gates.expect) <= tol)
 
-        yield "--expect", f"is not within {tol!r} of {gates.expect!r}", bad
+        yield "--expect", f"is not within {tol:.3g} of {gates.expect!r}", bad
 
 
 class GateTally:

@@ -379,7 +379,6 @@ class _Accumulator:
         self.first: tuple | None = None  # (parts, raw arrays, grads) of the first block
         self.element_tail: tuple[int, ...] | None = None
         self.sample_shape: tuple[int, ...] = ()
-        self.element_count = 0
         self.top = TopK(inv.top) if inv.top else None
         self.tally = GateTally(spec.name, inv.gates) if inv.gates and inv.reduction == "none" else None
         per_element = inv.reduction == "none" or inv.grad
@@ -399,7 +398,6 @@ class _Accumulator:
         offset = self.rows
         self.rows += first_input.shape[0] if first_input is not None and first_input.ndim else 0
         columns = self._columns(raw, elements)
-        self.element_count += elements.size
         if self.top is not None:
             flat_offset = offset * math.prod(elements.shape[1:]) if elements.ndim else 0
             self.top.add(elements.ravel(), flat_offset, columns)
@@ -467,12 +465,17 @@ class _Accumulator:
             omitted=self.omitted if inv.nan_policy == "omit" else None,
             parts=None if inv.reduction == "none" else {"sum": total, "denominator": self.denominator},
             streamed=self.streamed,
-            top=self.top.rows(spec.name, self._element_shape(), self.element_count) if self.top else None,
+            top=self.top.rows(spec.name, self._element_shape(), self._unit(shape)) if self.top else None,
             histogram=self._histogram() if inv.hist else None,
             element_failures=tuple(self.tally.lines()) if self.tally is not None else None,
             blocks=blocks, warnings=messages,
-            elements_shape=None if self.whole else (self.rows, *self.element_tail),
+            elements_shape=self._element_shape(),
         )
+
+    def _unit(self, shape) -> str:
+        """What one per-element loss is: a sample's (cross-entropy over (N, C)) or an element's."""
+        e = self._element_shape()
+        return "sample" if len(e) == 1 and math.prod(e) != math.prod(shape) else "element"
 
     def _element_shape(self) -> tuple[int, ...]:
         if self.whole:
@@ -554,12 +557,12 @@ class TopK:
         self.key, self.index, self.values = key[order], index[order], vals[order]
         self.columns = {name: c[order] for name, c in cols.items()}
 
-    def rows(self, loss: str, shape: tuple[int, ...], total: int):
+    def rows(self, loss: str, shape: tuple[int, ...], unit: str):
         from .render import Rows, index_names
 
         names = list(self.columns or {})
         header = index_names(len(shape)) + names + ["loss"]
-        title = f"{loss}: the {self.index.size} largest of {total} elements"
+        title = f"{loss}: the {self.index.size} largest of {math.prod(shape)} {unit}s"
         columns = [self.columns[n] for n in names] + [self.values]
         return Rows(title, header, tuple(shape), self.index, columns, int(self.index.size))
 

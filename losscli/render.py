@@ -39,11 +39,26 @@ class Result:
     element_failures: tuple[str, ...] | None = None  # gate failures over the elements (-r none)
     blocks: object = None  # per-element Results a block at a time (a function yielding them afresh)
     warnings: tuple[str, ...] = ()  # what the core warned about (kl-div's mean), once each
-    elements_shape: tuple[int, ...] | None = None  # of the per-element losses, when in blocks
+    elements_shape: tuple[int, ...] | None = None  # of the per-element losses (all blocks together)
 
     @property
     def n(self) -> int:
+        """Elements of the first input: JSON's "elements" (and "n", kept: keys are an API)."""
         return math.prod(self.shape)
+
+    @property
+    def samples(self) -> int:
+        """Samples: the first dim of the per-element losses (the batch: ctc's N of (T, N, C)), 1 for
+        torch's unbatched inputs; a merged result has no per-element shape and counts rows."""
+        if self.elements_shape is None:
+            return self.shape[0] if self.shape else 1
+        return self.elements_shape[0] if self.elements_shape else 1
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether the per-element losses (-r none, --top) are one per sample, not per element."""
+        e = self.elements_shape
+        return e is not None and len(e) == 1 and self.samples != self.n
 
     @property
     def signature(self) -> str:
@@ -52,6 +67,8 @@ class Result:
         if self.omitted is not None:
             parts.append("nan_policy=omit")
         return "|".join(parts + [f"dtype={self.dtype}", f"losscli={__version__}"])
+
+
 
 
 @dataclass
@@ -147,7 +164,8 @@ def rows_of(r: Result, top: int | None) -> Rows | None:
     values = r.value.ravel()
     columns = [np.broadcast_to(c, shape).ravel() for c in r.columns.values()] + [values]
     header = index_names(len(shape)) + list(r.columns) + ["loss"]
-    return Rows(f"{r.loss} per element", header, shape, None, columns, values.size, r.offset)
+    unit = "sample" if r.per_sample else "element"
+    return Rows(f"{r.loss} per {unit}", header, shape, None, columns, values.size, r.offset)
 
 
 def index_names(ndim: int) -> list[str]:
@@ -188,31 +206,34 @@ def _emit_streamed(r: Result, view: View, out) -> None:
     elif view.fmt == "json":
         _json_streamed(r, parts, view, out)
     elif view.fmt == "md":
+        precision = 4 if view.precision is None else view.precision
         for i, part in enumerate(parts):
             rows = rows_of(part, None)
-            precision = 4 if view.precision is None else view.precision
-            if i == 0:
-                out.write("| " + " | ".join(rows.header) + " |\n|" + "---|" * len(rows.header) + "\n")
-            out.write("".join("| " + " | ".join(row) + " |\n" for row in _text_rows(rows, precision, rows.total)))
+            table = markdown_table(rows.header, _text_rows(rows, precision, rows.total))
+            out.write(table if i == 0 else table.split("\n", 2)[2])
     else:
         _text_streamed(r, parts, view, out)
 
 
 def _text_streamed(r: Result, parts, view: View, out) -> None:
+    """Text of a per-element result in blocks: as _text prints a whole one (on a terminal, a
+    table of the first rows and the count of all; piped, -f tsv's rows or rounded ones)."""
     precision = 4 if view.precision is None else view.precision
     if r.value.ndim == 0:
         _text(r, None, View("text", False, view.precision, None, False, view.color), out)
+    elif not _is_terminal(out) and view.precision is None:
+        emit_blocks(parts, View("tsv"), out)
+        return
     for i, part in enumerate(parts):
         rows = rows_of(part, None)
-        if _is_terminal(out):  # a table of the first rows, as for a whole input; the count of all
+        if _is_terminal(out):
             total = math.prod(r.elements_shape) if r.reduction == "none" and not part.grad else \
                 math.prod(rows.shape[1:]) * _rows_in(r)
             shown = Rows(rows.title, rows.header, rows.shape, rows.order, rows.columns, total, rows.offset)
             _rich_table(shown, r, precision, _console(out, view.color))
             return
         if i == 0:
-            heading = rows.title if r.value.ndim == 0 else f"{rows.title} ({_summary(r)})"
-            out.write(heading + "\n" + "\t".join(rows.header) + "\n")
+            out.write(("" if r.value.ndim > 0 else rows.title + "\n") + "\t".join(rows.header) + "\n")
         for start in range(0, rows.total, CHUNK):
             out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
 
@@ -285,6 +306,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
         "value": json_values(r.value),
         "shape": list(r.shape),
         "n": r.n,
+        "samples": r.samples,
+        "elements": r.n,
         "params": r.params,
         "dtype": r.dtype,
         "version": __version__,
@@ -328,7 +351,8 @@ def _quiet(r: Result, rows: Rows | None, precision: int | None, out) -> None:
 
 
 def _scalar_fields(r: Result) -> dict:
-    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "n": r.n, "value": exact(r.value)[0]}
+    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "samples": r.samples, "elements": r.n,
+            "value": exact(r.value)[0]}
 
 
 def _delimited(r: Result, rows: Rows | None, sep: str, out, header: bool = True) -> None:
@@ -367,21 +391,27 @@ def _jsonl(r: Result, rows: Rows | None, view: View, out) -> None:
         out.write("\n".join(lines) + "\n")
 
 
-def md_cell(text: str) -> str:
-    """Text for one Markdown table cell: a `|` would end the cell, a newline the row."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
     precision = 4 if view.precision is None else view.precision
     if rows is None:
-        header = ["loss", "value", "reduction", "n", "dtype", "signature"]
-        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.n), r.dtype, f"`{r.signature}`"]]
+        header = ["loss", "value", "reduction", "samples", "elements", "dtype", "signature"]
+        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.samples), str(r.n), r.dtype,
+                 f"`{r.signature}`"]]
     else:
         header = rows.header
         body = _text_rows(rows, precision, rows.total)
-    out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
-    out.write("".join("| " + " | ".join(row) + " |\n" for row in body))
+    out.write(markdown_table(header, body))
+
+
+def markdown_cell(text: str) -> str:
+    """A table cell's text on one line, `|` escaped (inside code spans too, as GitHub requires)."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: list[str], body: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table, every cell escaped."""
+    line = lambda row: "| " + " | ".join(map(markdown_cell, row)) + " |\n"  # noqa: E731
+    return line(header) + "|" + "---|" * len(header) + "\n" + "".join(map(line, body))
 
 
 def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
@@ -392,7 +422,9 @@ def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
 
 def _summary(r: Result) -> str:
     parts = [f"{k}={v}" for k, v in r.params.items()]
-    parts += [f"reduction={r.reduction}", f"n={r.n}"]
+    parts += [f"reduction={r.reduction}", f"samples={r.samples}"]
+    if r.n != r.samples:
+        parts.append(f"elements={r.n}")
     if r.omitted is not None:
         parts.append(f"omitted={r.omitted}")
     return ", ".join(parts + [f"dtype={r.dtype}", f"losscli {__version__}"])
@@ -413,13 +445,16 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
     if rows is not None:
         if console:
             _rich_table(rows, r, precision, console)
+        elif r.value.ndim > 0 and view.precision is None:
+            # piped -r none is data for sort/awk/cut: -f tsv's one header row and exact digits
+            _delimited(r, rows, "\t", out)
         else:
-            heading = rows.title if r.value.ndim == 0 else f"{rows.title} ({_summary(r)})"
-            out.write(heading + "\n" + "\t".join(rows.header) + "\n")
+            heading = "" if r.value.ndim > 0 else rows.title + "\n"
+            out.write(heading + "\t".join(rows.header) + "\n")
             for start in range(0, rows.total, CHUNK):
                 out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
     if view.hist:
-        _histogram_text(histogram(r), precision, console, out)
+        _histogram_text(histogram(r), precision, console, out, "sample" if r.per_sample else "element")
 
 
 def _slice(rows: Rows, start: int) -> Rows:
@@ -444,13 +479,13 @@ def _rich_table(rows: Rows, r: Result, precision: int, console) -> None:
         )
 
 
-def _histogram_text(h: dict, precision: int, console, out) -> None:
+def _histogram_text(h: dict, precision: int, console, out, unit: str = "element") -> None:
     counts, edges = h["counts"], h["edges"]
     width = 40
     peak = max(counts, default=0) or 1
     labels = human(np.array(edges), precision)
     pad = max(map(len, labels), default=0)
-    lines = ["histogram of the per-element losses:"]
+    lines = [f"histogram of the per-{unit} losses:"]
     for i, count in enumerate(counts):
         bar = ("█" if console else "#") * math.ceil(width * count / peak) if count else ""
         close = "]" if i == len(counts) - 1 else ")"

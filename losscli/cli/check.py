@@ -214,13 +214,11 @@ def _emit(outcomes, fmt: str, out) -> None:
                    "signature": o["result"].signature} for o in outcomes]
         out.write(json.dumps({"checks": report, "passed": passed, "failed": len(outcomes) - passed}) + "\n")
     elif fmt == "md":
-        from ..render import md_cell
+        from ..render import markdown_table
 
-        out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
         for row in rows:
             row[-1] = "✅ PASS" if row[-1] == "PASS" else "❌ FAIL"
-            out.write("| " + " | ".join(md_cell(c) for c in row) + " |\n")
-        out.write(f"\n{summary}\n")
+        out.write(markdown_table(header, rows) + f"\n{summary}\n")
     elif hasattr(out, "isatty") and out.isatty():
         from rich.console import Console
         from rich.table import Table

@@ -275,11 +275,11 @@ def list_losses(
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
     elif fmt is ListFormat.md:
-        from ..render import md_cell
+        from ..render import markdown_table
 
-        typer.echo("| task | command | reference | summary |\n|---|---|---|---|")
-        for row in rows:
-            typer.echo("| " + " | ".join(md_cell(row[k]) for k in ("task", "name", "reference", "summary")) + " |")
+        keys = ("task", "name", "reference", "summary")
+        typer.echo(markdown_table(["task", "command", "reference", "summary"], [[r[k] for k in keys] for r in rows]),
+                   nl=False)
     else:
         width = max(len(row["name"]) for row in rows)
         for task in TASKS:
