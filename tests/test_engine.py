@@ -285,3 +285,9 @@ def test_help_imports_neither_numpy_nor_the_engine():
             "assert 'numpy' not in sys.modules and 'losscli.engine' not in sys.modules")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_loss_table_of_the_docs_is_the_generated_one():
+    text = (ROOT / "docs" / "losses.md").read_text()
+    table = "".join(line + "\n" for line in text.splitlines() if line.startswith("|"))
+    assert table == run("list", "-f", "md").stdout, "regenerate the table with `losscli list -f md`"

@@ -254,7 +254,8 @@ def list_losses(
     fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text, json, jsonl, csv, tsv or md.")] = ListFormat.text,
 ) -> None:
     """List every loss, grouped by task, with the library whose numbers it has."""
-    rows = [{"name": s.name, "task": s.task, "function": s.core, "reference": s.reference, "summary": s.summary}
+    rows = [{"name": s.name, "task": s.task, "function": s.core, "reference": s.reference,
+             "options": options_text(s), "summary": s.summary}
             for t in TASKS for s in registry.SPECS if s.task == t]
     if fmt is ListFormat.json:
         import json
@@ -277,9 +278,9 @@ def list_losses(
     elif fmt is ListFormat.md:
         from ..render import markdown_table
 
-        keys = ("task", "name", "reference", "summary")
-        typer.echo(markdown_table(["task", "command", "reference", "summary"], [[r[k] for k in keys] for r in rows]),
-                   nl=False)
+        body = [[r["task"], f"`{r['name']}`", r["reference"], r["options"], r["summary"]] for r in rows]
+        typer.echo(markdown_table(["task", "command", "reference", "options (defaults as the reference's)", "summary"],
+                                  body), nl=False)
     else:
         width = max(len(row["name"]) for row in rows)
         for task in TASKS:
@@ -289,6 +290,21 @@ def list_losses(
             for row in group:
                 typer.echo(f"  {row['name']:<{width}}  {row['summary']}")
         typer.echo(f"{len(rows)} losses; losscli COMMAND --help says more.")
+
+
+def options_text(spec: LossSpec) -> str:
+    """The loss's own options with their defaults: `--beta 1.0`, `--weight`, `--swap`."""
+    out = [f"`{a.flag}`" for a in spec.arrays if a.role == "parameter" or not a.required]
+    for p in spec.params:
+        if p.type == "bool":
+            out.append(f"`{p.flag.split('/')[1] if p.default and p.flag else p.option}`")
+        elif p.default is None:
+            out.append(f"`{p.option}`")
+        else:
+            out.append(f"`{p.option} {p.default}`")
+    if len(spec.reductions) > 3:
+        out += [f"`-r {r}`" for r in spec.reductions if r not in ("mean", "sum", "none")]
+    return ", ".join(out)
 
 
 def _version(value: bool) -> None:
