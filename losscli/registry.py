@@ -278,8 +278,8 @@ SPECS: tuple[LossSpec, ...] = (
              (Param("margin", "float", 0.0, "Dissimilar pairs cost nothing below this cosine."),),
              grad="cosine_embedding_loss_backward", grad_of=("input1", "input2"), broadcast=True, prepare="pair_target",
              aliases=("CosineEmbeddingLoss", "cosine_embedding_loss"),
-             examples=("losscli cosine-embedding --input1 samples/pairs.json:a --input2 samples/pairs.json:b "
-                       "--target samples/pairs.json:y",)),
+             examples=("losscli cosine-embedding --input1 samples/pairs.json:input1 --input2 samples/pairs.json:input2 "
+                       "--target samples/pairs.json:target",)),
     LossSpec("hinge-embedding", SIMILARITY, "hinge_embedding_loss", _pt("nn.HingeEmbeddingLoss"),
              "Hinge embedding: the distance for similar pairs, max(0, margin - distance) for dissimilar ones.",
              (_pred("Distances between the pairs (e.g. L1)"), _target("1 (similar) or -1 (dissimilar), same shape as --pred.")),

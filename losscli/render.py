@@ -110,16 +110,15 @@ def json_values(values) -> object:
     return flat[0] if a.ndim == 0 else np.array(flat, dtype=object).reshape(a.shape).tolist()
 
 
-def human(values, precision: int) -> list[str]:
+def human(values, precision: int, sci: bool | None = None) -> list[str]:
     """Format like torch prints: fixed decimals, or scientific for the whole set when the
-    non-zero finite magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4."""
+    non-zero finite magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4 (`sci`
+    decides instead, for a column printed a block at a time: see magnitudes())."""
     if np.asarray(values).dtype.kind in "iu":  # class indices
         return exact(values)
     v = np.asarray(values, dtype=np.float64).ravel()
-    finite = np.abs(v[np.isfinite(v) & (v != 0)])
-    sci = finite.size > 0 and (
-        finite.max() > 1e8 or finite.min() < 1e-4 or (finite.size > 1 and finite.max() / finite.min() > 1000)
-    )
+    if sci is None:
+        sci = scientific(*magnitudes(v))
     spec = f".{precision}e" if sci else f".{precision}f"
     return [format(x, spec) if math.isfinite(x) else str(x) for x in v.tolist()]
 
@@ -207,9 +206,10 @@ def _emit_streamed(r: Result, view: View, out) -> None:
         _json_streamed(r, parts, view, out)
     elif view.fmt == "md":
         precision = 4 if view.precision is None else view.precision
+        sci = _column_formats(r)
         for i, part in enumerate(parts):
             rows = rows_of(part, None)
-            table = markdown_table(rows.header, _text_rows(rows, precision, rows.total))
+            table = markdown_table(rows.header, _text_rows(rows, precision, rows.total, sci))
             out.write(table if i == 0 else table.split("\n", 2)[2])
     else:
         _text_streamed(r, parts, view, out)
@@ -233,9 +233,24 @@ def _text_streamed(r: Result, parts, view: View, out) -> None:
             _rich_table(shown, r, precision, _console(out, view.color))
             return
         if i == 0:
+            sci = _column_formats(r)
             out.write(("" if r.value.ndim > 0 else rows.title + "\n") + "\t".join(rows.header) + "\n")
         for start in range(0, rows.total, CHUNK):
-            out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
+            out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK, sci)))
+
+
+def _column_formats(r: Result) -> list[bool]:
+    """Whether each column of a result in blocks prints in scientific notation, decided over
+    all its blocks (one more pass over the spooled rows), as for the whole column."""
+    seen: list | None = None
+    for part in r.blocks():
+        columns = rows_of(part, None).columns
+        if seen is None:
+            seen = [[0.0, math.inf, 0] for _ in columns]
+        for acc, c in zip(seen, columns):
+            top, bottom, count = magnitudes(c)
+            acc[0], acc[1], acc[2] = max(acc[0], top), min(acc[1], bottom), acc[2] + count
+    return [scientific(*acc) for acc in seen or []]
 
 
 def _rows_in(r: Result) -> int:
@@ -414,9 +429,22 @@ def markdown_table(header: list[str], body: list[list[str]]) -> str:
     return line(header) + "|" + "---|" * len(header) + "\n" + "".join(map(line, body))
 
 
-def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
+def magnitudes(values) -> tuple[float, float, int]:
+    """(largest, smallest, count) of the non-zero finite magnitudes: what human() decides by."""
+    v = np.abs(np.asarray(values, dtype=np.float64).ravel())
+    finite = v[np.isfinite(v) & (v != 0)]
+    if not finite.size:
+        return 0.0, math.inf, 0
+    return float(finite.max()), float(finite.min()), int(finite.size)
+
+
+def scientific(top: float, bottom: float, count: int) -> bool:
+    return count > 0 and (top > 1e8 or bottom < 1e-4 or (count > 1 and top / bottom > 1000))
+
+
+def _text_rows(rows: Rows, precision: int, limit: int, sci: list | None = None) -> list[list[str]]:
     index = rows.positions(0, limit).astype(str).tolist()
-    cols = [human(c[:limit], precision) for c in rows.columns]
+    cols = [human(c[:limit], precision, None if sci is None else sci[j]) for j, c in enumerate(rows.columns)]
     return [position + [c[i] for c in cols] for i, position in enumerate(index)]
 
 
@@ -459,7 +487,8 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
 
 def _slice(rows: Rows, start: int) -> Rows:
     order = np.arange(start, rows.total) if rows.order is None else rows.order[start:]
-    return Rows(rows.title, rows.header, rows.shape, order, [c[start:] for c in rows.columns], rows.total - start)
+    return Rows(rows.title, rows.header, rows.shape, order, [c[start:] for c in rows.columns], rows.total - start,
+                rows.offset)
 
 
 def _rich_table(rows: Rows, r: Result, precision: int, console) -> None:

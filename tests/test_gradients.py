@@ -202,7 +202,6 @@ def test_kl_div_gradient_through_the_log_of_zero_probabilities_warns_nothing():
     np.testing.assert_array_equal(g, [[-np.inf, -0.4], [np.nan, -0.5]])  # torch: log's backward divides by p
 
 
-@pytest.mark.xfail(strict=True, reason="the CLI divides by --pred itself; it should call F.log_backward")
 def test_kl_div_pred_probs_grad_writes_nothing_to_stderr():
     result = losscli("kl-div", "--pred", "0,1", "--pred-probs", "--target", "0.2,0.8", "--grad", "-f", "json")
     assert result.returncode == 0 and result.stderr == ""

@@ -436,9 +436,9 @@ def test_declarations_match_the_core_functions():
         core = getattr(F, _field(spec, "core"))
         signature = inspect.signature(core).parameters
         arrays = _field(spec, "arrays")
-        assert [_field(a, "core", 1) for a in arrays][:2] == ["input", "target"], _field(spec, "name")
+        assert [_field(a, "arg", 1) for a in arrays][:2] == ["input", "target"], _field(spec, "name")
         for array in arrays:
-            assert _field(array, "core", 1) in signature, (_field(spec, "name"), _field(array, "core", 1))
+            assert _field(array, "arg", 1) in signature, (_field(spec, "name"), _field(array, "arg", 1))
         for param in _field(spec, "params"):
             name, default = _field(param, "name", 0), _field(param, "default", 2)
             assert name in signature, (_field(spec, "name"), name)
@@ -472,7 +472,7 @@ def run_example(spec, example: str):
         flag = words[i]
         if flag in arrays:
             array = arrays[flag]
-            kwargs[_field(array, "core", 1)] = _load_sample(words[i + 1], bool(_field(array, "labels", default=False)))
+            kwargs[_field(array, "arg", 1)] = _load_sample(words[i + 1], bool(_field(array, "labels", default=False)))
             i += 2
         else:
             param = params[flag]

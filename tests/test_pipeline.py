@@ -161,7 +161,7 @@ def test_check_reads_each_file_once(tmp_path, monkeypatch):
 def test_check_formats_json_and_md():
     data = json.loads(run("check", SAMPLES / "checks.toml", "-f", "json").stdout)
     assert data["passed"] == 4 and data["failed"] == 0
-    assert data["checks"][2]["value"] == pytest.approx(1.40760596, rel=1e-8)
+    assert data["checks"][2]["value"] == pytest.approx(0.50760596, rel=1e-8)
     assert data["checks"][0]["signature"] == f"mse|reduction=mean|dtype=float64|losscli={__version__}"
     md = run("check", SAMPLES / "checks.toml", "-f", "md").stdout
     assert md.startswith("| check | loss | value | rule | result |\n|---|---|---|---|---|\n")
