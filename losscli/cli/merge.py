@@ -58,7 +58,7 @@ def merged(results: list[tuple[str, dict]]):
 
     import numpy as np
 
-    from ..partials import combine
+    from ..partials import combine, exact_sum
     from ..render import Result
 
     if not results:
@@ -73,9 +73,10 @@ def merged(results: list[tuple[str, dict]]):
                              f"{first['signature']!r}; shards must share the loss, options and dtype")
     number = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
     sums = [number.get(o["partials"]["sum"], o["partials"]["sum"]) for _, o in results]
-    denominator = math.fsum(o["partials"]["denominator"] for _, o in results)
-    total = math.fsum(sums) if all(map(math.isfinite, sums)) else sum(sums)
-    value = np.asarray(combine(first["reduction"], total, denominator)).astype(first["dtype"])
+    denominator = exact_sum(o["partials"]["denominator"] for _, o in results)
+    total = exact_sum(sums)  # inf, -inf or nan as torch's sum ends, never an OverflowError
+    with np.errstate(over="ignore"):  # a float32 total beyond 3.4e38 is inf, as torch's float32 sum
+        value = np.asarray(combine(first["reduction"], total, denominator)).astype(first["dtype"])
     tails = {tuple(o["shape"][1:]) for _, o in results}
     shape = (sum(o["shape"][0] if o["shape"] else 1 for _, o in results), *tails.pop()) if len(tails) == 1 \
         else (sum(o["n"] for _, o in results),)
