@@ -293,3 +293,13 @@ def test_the_loss_table_of_the_docs_is_the_generated_one():
     text = (ROOT / "docs" / "losses.md").read_text()
     table = "".join(line + "\n" for line in text.splitlines() if line.startswith("|"))
     assert table == run("list", "-f", "md").stdout, "regenerate the table with `losscli list -f md`"
+
+
+def test_every_stricter_than_torch_rule_is_documented():
+    import losscli.functional as F
+
+    text = (ROOT / "docs" / "stricter-than-torch.md").read_text()
+    by_core = {s.core: s.name for s in registry.SPECS}
+    for function, rule in F.STRICTER_THAN_TORCH:
+        name = by_core.get(function.__name__, "kl-div")  # log_probabilities is kl-div's --pred-probs
+        assert f"`{name}`" in text, (name, rule)
