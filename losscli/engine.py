@@ -251,12 +251,11 @@ def _same_shape(spec: LossSpec, inv: Invocation, arrays: dict) -> None:
 
 
 def _elementwise(spec: LossSpec) -> tuple[str, ...]:
-    """The inputs that go element by element together (cosine's target is one per pair, not
-    per element; gaussian's --var may have one dim fewer)."""
-    flags = [a.flag for a in spec.per_sample]
-    if spec.name in ("cosine-embedding", "gaussian-nll"):
-        return tuple(flags[:2])
-    return tuple(flags)
+    """The inputs that go element by element together (declared where not all of them:
+    cosine's target is one per pair; gaussian's --var may have one dim fewer)."""
+    if spec.same_shape is not None:
+        return tuple(f"--{key}" for key in spec.same_shape)
+    return tuple(a.flag for a in spec.per_sample)
 
 
 def shape_text(shape) -> str:

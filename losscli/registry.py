@@ -85,6 +85,7 @@ class LossSpec:
     grad_of: tuple[str, ...] = ("pred",)  # the arrays (keys) it differentiates, in the order it returns them
     reductions: tuple[str, ...] = ("mean", "sum", "none")
     broadcast: bool = False  # takes --broadcast (torch broadcasts these silently)
+    same_shape: tuple[str, ...] | None = None  # arrays (keys) that must match without --broadcast; None: all per-sample
     row_wise: bool = True  # the first dim is the samples: blocks of rows, --nan-policy omit
     prepare: str | None = None  # a hook in losscli.engine.PREPARE: arrays and params before the core
     columns: tuple[tuple[str, str], ...] | None = None  # (array key, column name) shown per element
@@ -277,6 +278,7 @@ SPECS: tuple[LossSpec, ...] = (
               _target("1 (similar) or -1 (dissimilar), one per pair.")),
              (Param("margin", "float", 0.0, "Dissimilar pairs cost nothing below this cosine."),),
              grad="cosine_embedding_loss_backward", grad_of=("input1", "input2"), broadcast=True, prepare="pair_target",
+             same_shape=("input1", "input2"),
              aliases=("CosineEmbeddingLoss", "cosine_embedding_loss"),
              examples=("losscli cosine-embedding --input1 samples/pairs.json:input1 --input2 samples/pairs.json:input2 "
                        "--target samples/pairs.json:target",)),
@@ -339,7 +341,8 @@ SPECS: tuple[LossSpec, ...] = (
               Array("--var", "var", "Predicted variances (>= 0): --pred's shape, one fewer dim, a size-1 dim, or one number.")),
              (Param("full", "bool", False, "Add the constant 0.5 log(2 pi)."),
               Param("eps", "float", 1e-6, "Variances are clamped to at least this.")),
-             broadcast=True, prepare="scalar_var", aliases=("GaussianNLLLoss", "gaussian_nll_loss"),
+             broadcast=True, prepare="scalar_var", same_shape=("pred", "target"),
+             aliases=("GaussianNLLLoss", "gaussian_nll_loss"),
              examples=("losscli gaussian-nll --pred 1.0,2.0 --target 1.5,1.8 --var 0.5,0.2",)),
     # --- sequences ----------------------------------------------------------------------------
     LossSpec("ctc", SEQUENCES, "ctc_loss", _pt("nn.CTCLoss"),
