@@ -267,6 +267,9 @@ class _Checked:
     def __init__(self, stream: typing.BinaryIO, label: str) -> None:
         self.stream, self.label = stream, label
 
+    def close(self) -> None:
+        self.stream.close()
+
     def read(self, size: int = -1) -> bytes:
         try:
             return self.stream.read(size)

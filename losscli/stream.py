@@ -1,105 +1,618 @@
-"""A large CSV/TSV file, read in blocks of rows in bounded memory, for the reductions.
+"""Per-sample inputs in blocks of rows, each file or pipe read once, in bounded memory.
 
-polars parses each block (`benchmarks/run.py --only parsers --slow`, 10M rows: as fast as
-pandas' chunked C parser at less memory, 141 against 182 MiB; pyarrow's streaming reader is
-1.5x slower and losscli's pure-Python reader 21x slower at 5 GB). The blocks must hold exactly
-what the full reader would accept. polars' float parser accepts no token that losscli's
-number grammar refuses (checked on 3,000 random tokens in tests/test_stream.py), and a block refuses when a field is missing or extra, when
-its rows are not its lines (a stray quote joining lines), or when a number overflows to
-inf. Any refusal raises InputError, and the caller then reads the whole file with
-inputs.py, whose message names the line and the column.
+`row_blocks` decides from metadata whether a run is large (the size of a regular file, the
+header of an .npy; a pipe's first block), then yields {option: rows} for CSV/TSV/TXT tables,
+JSON Lines and .npy files, stdin and pipes (sniffed as inputs.py sniffs them), plain or
+compressed. polars parses each block of a table or of JSON Lines records (the fast path); a
+block polars refuses, or whose result could differ from the precise reader's (a blank line,
+an empty cell, a quoted line break, a string where a number should be), is parsed again by
+inputs.py's precise reader with its line offset, which gives the same array, or the same
+message (file, line, column, token) as reading the whole input would.
 """
 
+from __future__ import annotations
+
 import csv
+import io
 import os
 import re
+import stat
+import typing
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .errors import InputError
-from .inputs import _column_indices, _parse_delimiter, _selector_names, _split_source, is_header
+from . import inputs
+from ._formats import NPY_MAGIC, ZIP_MAGICS, JsonSyntaxError, jsonl_lines, jsonl_values, loads, parses, read_numpy, shown
+from .errors import InputError, LossCliError, UsageError, escape
+from .inputs import (
+    _AUTO,
+    _COLUMNAR,
+    _COLUMNAR_MAGICS,
+    _column_indices,
+    _decode,
+    _select,
+    _selector_names,
+    _split_source,
+    _Table,
+    check_index_column,
+    check_widths,
+    file_format,
+    is_header,
+    open_compressed,
+    sniff_delimiter,
+    table_rows,
+)
 
-BLOCK_BYTES = 8 << 20
-_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+BLOCK_BYTES = 8 << 20  # input bytes per block of rows
+_DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": None}
 _INF = re.compile(rb"[iI][nN][fF]")
+_WHOLE = object()  # a source read whole by inputs.py (JSON documents, .npz, columnar files)
+
+
+def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes: int,
+               progress=None) -> "typing.Iterator[dict[str, np.ndarray]] | None":
+    """{option: rows of this block} for the per-sample inputs of one run, or None when the run is
+    small (or an input is read whole: inline numbers, JSON documents, .npz): then `sources`
+    holds what was read of any pipe, so that its whole-input reader reads it once.
+
+    progress(done, total), if given, hears the bytes read (total None for a pipe)."""
+    groups: dict[str, _Source] = {}
+    for option, source in per_sample.items():
+        path, selector = _split_source(source)
+        if path is None:
+            return None  # inline numbers: small
+        key = "-" if path == "-" else os.path.realpath(path)
+        if key not in groups:
+            groups[key] = _Source(key, path, sources)
+        groups[key].options[option] = (selector, source)
+    for group in groups.values():
+        if group.path == "-":
+            for option, (selector, _) in group.options.items():
+                try:
+                    sources.claim_stdin(option, selector)
+                except LossCliError as e:
+                    raise _located(option, e) from None
+        group.inspect(max(BLOCK_BYTES, min(min_bytes, inputs.STREAM_LIMIT + 1)))
+    if any(group.kind is _WHOLE for group in groups.values()):
+        return None
+    if all(group.small(min_bytes) for group in groups.values()):
+        return None
+    for group in groups.values():
+        group.start()  # reads the header; errors such as an unknown column show here
+    if any(group.kind is _WHOLE for group in groups.values()):
+        return None
+    total = sum(g.size for g in groups.values()) if all(g.size is not None for g in groups.values()) else None
+    return _lockstep(list(groups.values()), progress, total)
 
 
 def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int, progress=None):
-    """An iterator of {option: rows of this block}, when every option names a column of one
-    CSV/TSV file of at least min_bytes; otherwise None (the caller reads the whole input).
-    progress(done, total), if given, hears the bytes read after each block."""
-    parsed = {option: _split_source(source) for option, source in per_sample.items()}
-    paths = {os.path.realpath(path) for path, _ in parsed.values() if path not in (None, "-")}
-    if len(paths) != 1 or any(path in (None, "-") for path, _ in parsed.values()):
+    """row_blocks for regular files only (the CLI's fallback re-reads a file after an error)."""
+    paths = [_split_source(source)[0] for source in per_sample.values()]
+    if any(path in (None, "-") or not os.path.isfile(path) for path in paths):
         return None
-    path = paths.pop()
-    extension = os.path.splitext(path)[1].lower()
-    sep = _parse_delimiter(delimiter) if delimiter else _DELIMITERS.get(extension)
-    if not isinstance(sep, str) or len(sep) != 1 or not os.path.isfile(path) or os.path.getsize(path) < min_bytes:
-        return None
-    label = next(p for p, _ in parsed.values())
-    with open(path, "rb") as f:
-        first = f.readline()
-    text = first.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").rstrip("\r\n")
-    if not text.strip():
-        return None
-    cells = next(csv.reader([text], delimiter=sep, skipinitialspace=True))
-    names = [c.strip() for c in cells] if is_header(cells) else None  # the rule of inputs.py
-    columns = {option: _column_indices(_selector_names(sel, per_sample[option]), names, len(cells), label)
-               if sel else None for option, (_, sel) in parsed.items()}
-    skip = len(first) if names is not None else (len(first) - len(first.removeprefix(b"\xef\xbb\xbf")))
-    return _blocks(path, skip, sep, len(cells), columns, label, progress)
+    return row_blocks(per_sample, inputs.Sources(delimiter=delimiter), min_bytes, progress)
 
 
-def _blocks(path: str, skip: int, sep: str, ncols: int, columns: dict, label: str, progress=None):
-    import polars as pl
+def _located(option: str, e: LossCliError) -> LossCliError:
+    """E's message after OPTION, as Sources.load says it (once)."""
+    if getattr(e, "located", False):
+        return e
+    kind = UsageError if isinstance(e, UsageError) else InputError
+    located = kind(escape(f"{option}: {e.template}"))
+    located.located = True
+    return located
 
-    schema = {f"c{j}": pl.Float64 for j in range(ncols)}
 
-    def parse(block: bytes) -> np.ndarray:
+class _Source:
+    """One distinct file, pipe or stdin, and the options that take columns of it."""
+
+    def __init__(self, key: str, path: str, sources: "inputs.Sources") -> None:
+        self.key, self.path, self.sources = key, path, sources
+        self.label = "stdin" if path == "-" else path if path.isprintable() else repr(path)
+        self.options: dict[str, tuple[str | None, str]] = {}
+        self.kind = None  # "npy", "table", "jsonl", _WHOLE; None: to be sniffed from the first block
+        self.size: int | None = None  # bytes, when known from metadata
+        self.head: bytes | None = None  # the first block of a stream of unknown length
+        self.stream: typing.BinaryIO | None = None
+        self.eof = False
+        self.rows = 0  # rows yielded so far
+        self.sniffed: InputError | None = None  # sniffed JSON Lines: what the whole reader would refuse it with
+
+    @property
+    def first_option(self) -> str:
+        return next(iter(self.options))
+
+    def _fail(self, e: LossCliError):
+        raise _located(self.first_option, e) from None
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def inspect(self, head_bytes: int) -> None:
+        """The format and size from metadata; a stream of unknown length: its first HEAD_BYTES."""
+        self.head_bytes = head_bytes
+        extension, compression = ("", None) if self.path == "-" else file_format(self.path)
+        self.extension = extension
+        if self.path == "-":
+            try:
+                self._read_head(self.sources.stdin_stream())
+            except LossCliError as e:
+                self._fail(e)
+            except (OSError, ValueError) as e:  # ValueError: a closed stream
+                self._fail(InputError(f"cannot read stdin: {getattr(e, 'strerror', None) or e}"))
+            return
         try:
-            frame = pl.read_csv(block, has_header=False, schema=schema, separator=sep)
-        except Exception as e:  # polars' parse errors share no public base class
-            raise InputError(f"{label}: {str(e).splitlines()[0]}") from None
-        if frame.null_count().sum_horizontal().item():
-            raise InputError(f"{label} has an empty field or a short row")
-        if frame.height != block.count(b"\n") + (not block.endswith(b"\n")):
-            raise InputError(f"{label} has rows that are not lines (a quoted field spans lines?)")
-        rows = frame.to_numpy()
+            mode = os.stat(self.path).st_mode
+        except OSError:
+            self.kind = _WHOLE  # the whole reader says what is wrong
+            return
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)) or extension in (".json", ".npz", *_COLUMNAR):
+            self.kind = _WHOLE
+            return
+        if compression and not stat.S_ISREG(mode):
+            self.kind = _WHOLE
+            return
+        try:
+            if compression:
+                f = open(self.path, "rb")
+                self._read_head(open_compressed(f, compression, self.label))
+            elif stat.S_ISFIFO(mode):
+                self._read_head(open(self.path, "rb"))
+            else:
+                self.size = os.stat(self.path).st_size
+                if extension == ".npy":
+                    self.kind = "npy"
+        except OSError:
+            self.kind = _WHOLE
+        except LossCliError as e:
+            self._fail(e)
+
+    def _read_head(self, stream: typing.BinaryIO) -> None:
+        """Read the first block of a stream; keep it in `sources` for the whole reader."""
+        head = bytearray()
+        while len(head) < self.head_bytes:
+            chunk = stream.read(self.head_bytes - len(head))
+            if not chunk:
+                self.eof = True
+                break
+            head += chunk
+        self.head, self.stream = bytes(head), stream
+        self.sources.pending[self.key] = (self.head, None if self.eof else stream)
+
+    def small(self, min_bytes: int) -> bool:
+        if self.head is not None:
+            return self.eof and len(self.head) < min_bytes
+        if self.kind == "npy":
+            return self.size < min_bytes  # the header: a few hundred bytes
+        return self.size < min_bytes
+
+    # -- the first block --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Sniff the format, read the header row and resolve every selector."""
+        try:
+            if self.kind == "npy":
+                self._start_npy()
+                return
+            if self.head is None:
+                with open(self.path, "rb") as f:
+                    self.head = f.read(BLOCK_BYTES)
+                self.stream = open(self.path, "rb")
+                self.stream.seek(len(self.head))
+                self.eof = len(self.head) < BLOCK_BYTES
+            head = self.head
+            if self.extension in (".jsonl", ".ndjson"):
+                self._start_jsonl()
+            elif self.extension in _DELIMITERS:
+                delimiter = self.sources.delimiter
+                self._start_table(_DELIMITERS[self.extension] if delimiter == _AUTO else delimiter)
+            elif head.startswith((NPY_MAGIC, *ZIP_MAGICS)) or any(head.startswith(m) for m, _ in _COLUMNAR_MAGICS):
+                self.kind = _WHOLE
+            else:
+                self._sniff()
+        except LossCliError as e:
+            self._fail(e)
+
+    def _sniff(self) -> None:
+        """As inputs.Sources._sniff: JSON, JSON Lines, or a table with a sniffed delimiter."""
+        text = self._head_text()
+        stripped = text.lstrip()
+        if stripped[:1] in ("[", "{"):
+            lines = [line for line in text.split("\n", 3)[:3] if line.strip()]
+            # JSON Lines when its first lines are JSON values each; a JSON document is read whole
+            if len(lines) > 1 and _parses(lines[0]) and _parses(lines[1]):
+                try:
+                    loads(text[: text.index(lines[1]) + len(lines[1])], self.label)
+                except InputError as e:  # what a JSON document of these lines is refused with
+                    self._start_jsonl(e)
+            else:
+                self.kind = _WHOLE
+            return
+        delimiter = self.sources.delimiter
+        if delimiter == _AUTO:
+            first = next((line for line in text.split("\n") if line.strip()), "")
+            delimiter = sniff_delimiter(first)
+        self._start_table(delimiter)
+
+    def _head_text(self) -> str:
+        """The whole lines of the first block, as text (its BOM dropped)."""
+        head = self.head if self.eof else self.head[: self.head.rfind(b"\n") + 1]
+        return _decode(head, self.label)
+
+    def _start_npy(self) -> None:
+        with open(self.path, "rb") as f:
+            array = read_numpy(f, self.label, self.size, mmap=True)
+        if not isinstance(array, np.ndarray) or array.ndim == 0 or array.shape[0] == 0:
+            self.kind = _WHOLE
+            return
+        self.array = array
+        self.select = {}
+        for option, (selector, source) in self.options.items():
+            try:
+                if selector is None:
+                    self.select[option] = None
+                else:
+                    tokens = _selector_names(selector, source)
+                    _select(array[:1], tokens, self.label)  # the whole reader's checks and messages
+                    self.select[option] = _column_indices(tokens, None, array.shape[1], self.label)
+            except LossCliError as e:
+                raise _located(option, e) from None
+        self.kind = "npy"
+
+    def _start_table(self, delimiter: str | None) -> None:
+        self.delimiter = delimiter
+        text = self._head_text()
+        if not self.eof and not text:
+            self.kind = _WHOLE  # a first line longer than a block
+            return
+        # the first non-blank row, read as the whole reader reads it (a quoted cell may span lines)
+        if delimiter is None:
+            lines = text.split("\n")
+            index = next((i for i, line in enumerate(lines) if line.split()), None)
+            if index is None:
+                self.kind = _WHOLE  # blank lines only, so far: the whole reader says so
+                return
+            first, first_at, after = lines[index].split(), index + 1, index + 1
+            if '"' in lines[index]:
+                first = [inputs._unquote(cell) for cell in first]
+        else:
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+            first = None
+            try:
+                for cells in reader:
+                    if any(cell.strip() for cell in cells):
+                        first = cells
+                        break
+            except csv.Error:
+                first = None
+            if first is None:
+                self.kind = _WHOLE
+                return
+            first_at = after = reader.line_num
+        self.first, self.first_at, self.width = first, first_at, len(first)
+        self.names = [cell.strip() for cell in first] if is_header(first) else None
+        # the data start after the header row, or at the first row
+        skip_lines = after if self.names is not None else first_at - 1
+        offset = 0
+        for _ in range(skip_lines):
+            end = self.head.find(b"\n", offset)
+            offset = end + 1 if end >= 0 else len(self.head)
+        if self.head.startswith(b"\xef\xbb\xbf") and offset == 0:
+            offset = 3
+        self.line0 = skip_lines  # lines before the data
+        self.head = self.head[offset:]
+        self.columns = {}
+        for option, (selector, source) in self.options.items():
+            try:
+                if selector is None:
+                    if self.names is not None:
+                        check_index_column(self.names, self._first_column(text, skip_lines), self.label)
+                    self.columns[option] = None
+                else:
+                    tokens = _selector_names(selector, source)
+                    self.columns[option] = _column_indices(tokens, self.names, self.width, self.label)
+            except LossCliError as e:
+                raise _located(option, e) from None
+        self.used = sorted({j for idx in self.columns.values() for j in (idx or range(self.width))})
+        self.kind = "table"
+
+    def _first_column(self, text: str, skip_lines: int) -> list[str]:
+        rest = "\n".join(text.split("\n", skip_lines + inputs.INDEX_ROWS + 1)[skip_lines:][: inputs.INDEX_ROWS + 1])
+        rows, _ = table_rows(rest, self.delimiter, self.label)
+        return [row[0] for row in rows[: inputs.INDEX_ROWS] if row]
+
+    def _start_jsonl(self, sniffed: InputError | None = None) -> None:
+        self.sniffed = sniffed
+        text = self._head_text()
+        lines = text.split("\n")
+        index = next((i for i, line in enumerate(lines) if line.strip()), None)
+        if index is None:
+            self.kind = _WHOLE
+            return
+        first = loads(lines[index], self.label, index + 1)
+        self.first_value, self.first_at = first, index + 1
+        self.line0 = 0
+        self.records = isinstance(first, dict)
+        self.columns = {}
+        if self.records:
+            self.names = list(first)
+            if not self.names:
+                self.kind = _WHOLE
+                return
+            for option, (selector, source) in self.options.items():
+                try:
+                    tokens = None if selector is None else _selector_names(selector, source)
+                    self.columns[option] = None if tokens is None else _column_indices(
+                        tokens, self.names, len(self.names), self.label)
+                except LossCliError as e:
+                    if isinstance(e, InputError) and "out of range" not in e.template:
+                        self.kind = _WHOLE  # a key of a later record, maybe: the whole reader knows
+                        return
+                    raise _located(option, e) from None
+            self.quotes = 2 * len(self.names)  # the '"' of one record of these keys and numbers
+        else:
+            for option, (selector, source) in self.options.items():
+                self.columns[option] = None if selector is None else _selector_names(selector, source)
+        if self.head.startswith(b"\xef\xbb\xbf"):
+            self.head = self.head[3:]
+        self.kind = "jsonl"
+
+    # -- blocks -----------------------------------------------------------------------------
+
+    def blocks(self, pool: ThreadPoolExecutor) -> typing.Iterator[dict[str, np.ndarray]]:
+        if self.kind == "npy":
+            yield from self._npy_blocks()
+            return
+        parse = self._table_block if self.kind == "table" else self._jsonl_block
+        pending: deque = deque()
+        for block, line0 in self._byte_blocks():
+            pending.append(pool.submit(parse, block, line0))
+            if len(pending) > 1:
+                out = pending.popleft().result()
+                self.rows += len(next(iter(out.values())))
+                yield out
+        while pending:
+            out = pending.popleft().result()
+            self.rows += len(next(iter(out.values())))
+            yield out
+        if self.rows == 0:
+            self._fail(InputError(f"{self.label} holds no numbers"
+                                  + (" (a header row and no data)" if getattr(self, "names", None)
+                                     and self.kind == "table" else "")))
+
+    def _npy_blocks(self):
+        array = self.array
+        step = max(1, BLOCK_BYTES // max(1, array[:1].nbytes))
+        for start in range(0, array.shape[0], step):
+            rows = array[start : start + step]
+            yield {option: rows if idx is None else rows[:, idx[0]] if len(idx) == 1 else rows[:, idx]
+                   for option, idx in self.select.items()}
+            self.done = min(array.shape[0], start + step) * array[:1].nbytes
+
+    def _byte_blocks(self) -> typing.Iterator[tuple[bytes, int]]:
+        """Blocks of whole lines, with the number of lines before each."""
+        self.sources.pending.pop(self.key, None)  # read here from now on: no whole reader after this
+        rest, line0, data = b"", self.line0, self.head
+        self.done = len(data)
+        while True:
+            if data:
+                cut = data.rfind(b"\n") + 1
+                block = rest + data[:cut] if rest else data[:cut]
+                rest = rest + data[cut:] if not cut else data[cut:]
+                if block:
+                    yield block, line0
+                    line0 += block.count(b"\n")
+            if self.eof:
+                break
+            try:
+                data = self.stream.read(BLOCK_BYTES)
+            except LossCliError as e:
+                self._fail(e)
+            except OSError as e:
+                self._fail(InputError(f"cannot read {self.label}: {e.strerror or e}"))
+            self.done += len(data)
+            if not data:
+                self.eof = True
+                data = b""
+            if len(rest) > inputs.STREAM_LIMIT:
+                self._fail(InputError(f"{self.label} has a line longer than {inputs.STREAM_LIMIT:,} bytes"))
+        if rest:
+            yield rest, line0
+        if self.stream is not None and self.path != "-":
+            self.stream.close()
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def _table_block(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
+        rows = self._fast_table(block) if self.delimiter is not None or b'"' not in block else None
+        return self._select(rows) if rows is not None else self._precise_table(block, line0)
+
+    def _fast_table(self, block: bytes) -> np.ndarray | None:
+        """The used columns of a block, parsed by polars; None where the precise reader must look."""
+        import polars as pl
+
+        sep = self.delimiter
+        if sep is None:  # runs of spaces and tabs: one ',' between fields, if no cell holds one
+            if b"," in block:
+                return None
+            block = re.sub(rb"[ \t]*(\r?\n)[ \t]*", rb"\1", block.lstrip(b" \t"))
+            block = re.sub(rb"[ \t]+", b",", block)
+            sep = ","
+        schema = {f"c{j}": pl.Float64 if j in self.used else pl.String for j in range(self.width)}
+        try:
+            frame = pl.read_csv(block, has_header=False, schema=schema, separator=sep, quote_char='"',
+                                infer_schema=False, raise_if_empty=False, rechunk=False)
+        except Exception:  # polars' parse errors share no public base class
+            return None
+        lines = block.count(b"\n") + (not block.endswith(b"\n"))
+        if frame.height != lines or frame.null_count().sum_horizontal().item():
+            return None  # blank lines, a quoted line break, a short row or an empty cell
+        rows = frame.select([f"c{j}" for j in self.used]).to_numpy()
         # polars reads 1e999 as inf; losscli refuses a number beyond float64 unless it says inf
-        infinite = int(np.isinf(rows).sum())  # the regex below only runs when there is an inf
+        infinite = int(np.isinf(rows).sum())
         if infinite and infinite > len(_INF.findall(block)):
-            raise InputError(f"{label} holds a number beyond float64")
+            return None
         return rows
 
-    def select(rows: np.ndarray) -> dict:
+    def _select(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        position = {j: k for k, j in enumerate(self.used)}
         out = {}
-        for option, idx in columns.items():
+        for option, idx in self.columns.items():
             if idx is None:
-                out[option] = rows[:, 0] if ncols == 1 else rows
+                out[option] = rows[:, 0] if self.width == 1 else rows
+            else:
+                k = [position[j] for j in idx]
+                out[option] = rows[:, k[0]] if len(k) == 1 else rows[:, k]
+        return out
+
+    def _precise_table(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
+        """The block as inputs.py reads it, or its error, naming the line of the whole file."""
+        try:
+            text = _decode(block, self.label, line0)
+            rows, at = table_rows(text, self.delimiter, self.label, line0)
+            check_widths(rows, at, self.first, self.first_at, self.delimiter, self.label)
+        except LossCliError as e:
+            raise _located(self.first_option, e) from None
+        if not rows:
+            return {option: np.empty((0,) if idx is None and self.width == 1 or idx and len(idx) == 1
+                                     else (0, self.width if idx is None else len(idx)))
+                    for option, idx in self.columns.items()}
+        table = _Table(rows, self.names, at, "line", self.label, self.delimiter)
+        out = {}
+        for option, idx in self.columns.items():
+            try:
+                if idx is None:
+                    out[option] = table.matrix()
+                elif len(idx) == 1:
+                    out[option] = table.column(idx[0])
+                else:
+                    out[option] = np.column_stack([table.column(j) for j in idx])
+            except LossCliError as e:
+                raise _located(option, e) from None
+        return out
+
+    # -- JSON Lines -------------------------------------------------------------------------
+
+    def _jsonl_block(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
+        out = self._fast_records(block) if self.records else None
+        return out if out is not None else self._precise_jsonl(block, line0)
+
+    def _fast_records(self, block: bytes) -> dict[str, np.ndarray] | None:
+        """Records {"pred": p, "target": t} of numbers, each with the keys of the first, by polars."""
+        import polars as pl
+
+        lines = block.count(b"\n") + (not block.endswith(b"\n"))
+        if (block.count(b'"') != self.quotes * lines or block.count(b"{") != lines or b"[" in block
+                or b"\n\n" in block or b"true" in block or b"false" in block or b"null" in block):
+            return None  # strings, nested values, booleans, nulls, blank lines: the precise reader
+        try:
+            frame = pl.read_ndjson(block, schema={name: pl.Float64 for name in self.names})
+        except Exception:
+            return None
+        if frame.height != lines or frame.null_count().sum_horizontal().item():
+            return None
+        rows = frame.to_numpy()
+        infinite = int(np.isinf(rows).sum())
+        if infinite and infinite > len(_INF.findall(block)):
+            return None
+        out = {}
+        for option, idx in self.columns.items():
+            if idx is None:
+                out[option] = rows[:, 0] if len(self.names) == 1 else rows
             else:
                 out[option] = rows[:, idx[0]] if len(idx) == 1 else rows[:, idx]
         return out
 
-    total = os.path.getsize(path)
-    with open(path, "rb") as f, ThreadPoolExecutor(2) as pool:
-        f.seek(skip)
-        pending, rest = deque(), b""
+    def _precise_jsonl(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
+        try:
+            text = _decode(block, self.label, line0)
+            try:
+                values, numbers = jsonl_lines(text, self.label, line0)
+            except InputError:
+                if self.sniffed is not None and not all(parses(line) for line in text.split("\n") if line.strip()):
+                    raise self.sniffed from None  # as the whole reader says it: the JSON document it tried first
+                raise
+            parsed = self._values(values, numbers, line0)
+        except LossCliError as e:
+            raise _located(self.first_option, e) from None
+        head = 0 if line0 < self.first_at else 1
+        out = {}
+        for option, idx in self.columns.items():
+            try:
+                if self.records:
+                    for row in parsed.rows:
+                        extra = next((key for key in row if key not in self.names), None)
+                        if extra is not None and idx is None:
+                            raise InputError(f"{self.label} line {self.first_at} has no key {shown(extra)}")
+                    table = _Table(parsed.rows, self.names, parsed.at, parsed.unit, self.label)
+                    names = self.names if idx is None else [self.names[j] for j in idx]
+                    if idx is None:
+                        array = table.matrix()
+                    elif len(idx) == 1:
+                        array = table.column(idx[0])
+                    else:
+                        array = inputs._stack([table.column(j) for j in idx], names, self.label)
+                else:
+                    array = _select(parsed, idx, self.label)
+            except LossCliError as e:
+                raise _located(option, e) from None
+            out[option] = array[head:]
+        return out
+
+
+    def _values(self, values: list, numbers: list[int], line0: int) -> object:
+        """jsonl_values of a block, with the first value of the file in front (unless the block holds
+        it), so that every line is compared with that first one as the whole reader compares them."""
+        if line0 >= self.first_at:
+            values, numbers = [self.first_value, *values], [self.first_at, *numbers]
+        return jsonl_values(values, numbers, self.label)
+
+
+def _parses(line: str) -> bool:
+    try:
+        loads(line, "")
+        return True
+    except (InputError, JsonSyntaxError):
+        return False
+
+
+def _lockstep(groups: list[_Source], progress, total) -> typing.Iterator[dict[str, np.ndarray]]:
+    """Blocks of the same rows from every source: a source ahead keeps what the others lack."""
+    with ThreadPoolExecutor(2) as pool:
+        streams = [group.blocks(pool) for group in groups]
+        buffered: list[deque] = [deque() for _ in groups]  # (dict of rows, first row not yet given)
+        counts = [0] * len(groups)
+        ended = [False] * len(groups)
         while True:
+            for i, stream in enumerate(streams):
+                while not buffered[i] and not ended[i]:
+                    block = next(stream, None)
+                    if block is None:
+                        ended[i] = True
+                    elif len(next(iter(block.values()))):
+                        buffered[i].append([block, 0])
             if progress is not None:
-                progress(f.tell(), total)
-            data = f.read(BLOCK_BYTES)
-            cut = data.rfind(b"\n") + 1 if data else 0
-            view = memoryview(data)
-            block = rest + view[:cut] if data else rest  # one copy: whole lines only
-            rest = bytes(view[cut:]) if data else b""
-            if block:
-                pending.append(pool.submit(parse, block))
-            if len(pending) > 1 or (not data and pending):
-                yield select(pending.popleft().result())
-            if not data:
-                while pending:
-                    yield select(pending.popleft().result())
+                progress(sum(getattr(g, "done", 0) for g in groups), total)
+            if all(not b for b in buffered):
                 return
+            if any(not b for b in buffered):  # one source ended before another
+                for i, stream in enumerate(streams):  # count the rest (bounded memory)
+                    counts[i] += sum(len(next(iter(block.values()))) - start for block, start in buffered[i])
+                    counts[i] += sum(len(next(iter(block.values()))) for block in stream)
+                i, j = min(range(len(groups)), key=counts.__getitem__), max(range(len(groups)), key=counts.__getitem__)
+                a, b = groups[i], groups[j]
+                raise InputError(escape(
+                    f"{a.first_option}: {a.label} has {counts[i]:,} rows but {b.label} ({b.first_option}) has "
+                    f"{counts[j]:,}; each sample needs a row in both"))
+            take = min(len(next(iter(b[0][0].values()))) - b[0][1] for b in buffered)
+            out = {}
+            for i, b in enumerate(buffered):
+                block, start = b[0]
+                for option, rows in block.items():
+                    out[option] = rows[start : start + take]
+                b[0][1] += take
+                counts[i] += take
+                if b[0][1] == len(next(iter(block.values()))):
+                    b.popleft()
+            yield out
