@@ -46,6 +46,7 @@ from .inputs import (
 )
 
 BLOCK_BYTES = 8 << 20  # input bytes per block of rows
+HEAD_BYTES = 1 << 20  # the start of a table or JSON Lines file where its header or first record is read
 _DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": None}
 _INF = re.compile(rb"[iI][nN][fF]")
 _WHOLE = object()  # a source read whole by inputs.py (JSON documents, .npz, columnar files)
@@ -116,6 +117,7 @@ class _Source:
         self.size: int | None = None  # bytes, when known from metadata
         self.head: bytes | None = None  # the first block of a stream of unknown length
         self.stream: typing.BinaryIO | None = None
+        self.map = None  # a regular file, memory-mapped
         self.eof = False
         self.rows = 0  # rows yielded so far
         self.sniffed: InputError | None = None  # sniffed JSON Lines: what the whole reader would refuse it with
@@ -177,7 +179,7 @@ class _Source:
                 self.eof = True
                 break
             head += chunk
-        self.head, self.stream = bytes(head), stream
+        self.head, self.stream, self.map = bytes(head), stream, None
         self.sources.pending[self.key] = (self.head, None if self.eof else stream)
 
     def small(self, min_bytes: int) -> bool:
@@ -195,12 +197,13 @@ class _Source:
             if self.kind == "npy":
                 self._start_npy()
                 return
-            if self.head is None:
+            if self.head is None:  # a regular file: mapped, its blocks sliced from the page cache
+                import mmap
+
                 with open(self.path, "rb") as f:
-                    self.head = f.read(BLOCK_BYTES)
-                self.stream = open(self.path, "rb")
-                self.stream.seek(len(self.head))
-                self.eof = len(self.head) < BLOCK_BYTES
+                    self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self.size else None
+                self.head = self.map[:HEAD_BYTES] if self.map is not None else b""
+                self.eof = self.size <= HEAD_BYTES
             head = self.head
             if self.extension in (".jsonl", ".ndjson"):
                 self._start_jsonl()
@@ -219,7 +222,7 @@ class _Source:
         text = self._head_text()
         stripped = text.lstrip()
         if stripped[:1] in ("[", "{"):
-            lines = [line for line in text.split("\n", 3)[:3] if line.strip()]
+            lines = [line for _, line in _nonblank(text, 2)]
             # JSON Lines when its first lines are JSON values each; a JSON document is read whole
             if len(lines) > 1 and _parses(lines[0]) and _parses(lines[1]):
                 try:
@@ -231,14 +234,18 @@ class _Source:
             return
         delimiter = self.sources.delimiter
         if delimiter == _AUTO:
-            first = next((line for line in text.split("\n") if line.strip()), "")
+            first = next((line for _, line in _nonblank(text, 1)), "")
             delimiter = sniff_delimiter(first)
         self._start_table(delimiter)
 
     def _head_text(self) -> str:
-        """The whole lines of the first block, as text (its BOM dropped)."""
-        head = self.head if self.eof else self.head[: self.head.rfind(b"\n") + 1]
-        return _decode(head, self.label)
+        """The whole lines of the first HEAD_BYTES, as text (a BOM dropped): where the header is."""
+        if getattr(self, "_text", None) is None:
+            head = self.head[:HEAD_BYTES]
+            if not (self.eof and len(self.head) <= HEAD_BYTES):
+                head = head[: head.rfind(b"\n") + 1]
+            self._text = _decode(head, self.label)
+        return self._text
 
     def _start_npy(self) -> None:
         with open(self.path, "rb") as f:
@@ -268,13 +275,13 @@ class _Source:
             return
         # the first non-blank row, read as the whole reader reads it (a quoted cell may span lines)
         if delimiter is None:
-            lines = text.split("\n")
-            index = next((i for i, line in enumerate(lines) if line.split()), None)
-            if index is None:
+            found = _nonblank(text, 1)
+            if not found:
                 self.kind = _WHOLE  # blank lines only, so far: the whole reader says so
                 return
-            first, first_at, after = lines[index].split(), index + 1, index + 1
-            if '"' in lines[index]:
+            (first_at, line), = found
+            first, after = line.split(), first_at
+            if '"' in line:
                 first = [inputs._unquote(cell) for cell in first]
         else:
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
@@ -301,7 +308,7 @@ class _Source:
         if self.head.startswith(b"\xef\xbb\xbf") and offset == 0:
             offset = 3
         self.line0 = skip_lines  # lines before the data
-        self.head = self.head[offset:]
+        self.offset = offset  # bytes before the data
         self.columns = {}
         for option, (selector, source) in self.options.items():
             try:
@@ -324,14 +331,12 @@ class _Source:
 
     def _start_jsonl(self, sniffed: InputError | None = None) -> None:
         self.sniffed = sniffed
-        text = self._head_text()
-        lines = text.split("\n")
-        index = next((i for i, line in enumerate(lines) if line.strip()), None)
-        if index is None:
+        found = _nonblank(self._head_text(), 1)
+        if not found:
             self.kind = _WHOLE
             return
-        first = loads(lines[index], self.label, index + 1)
-        self.first_value, self.first_at = first, index + 1
+        (self.first_at, line), = found
+        first = self.first_value = loads(line, self.label, self.first_at)
         self.line0 = 0
         self.records = isinstance(first, dict)
         self.columns = {}
@@ -354,28 +359,37 @@ class _Source:
         else:
             for option, (selector, source) in self.options.items():
                 self.columns[option] = None if selector is None else _selector_names(selector, source)
-        if self.head.startswith(b"\xef\xbb\xbf"):
-            self.head = self.head[3:]
+        self.offset = 3 if self.head.startswith(b"\xef\xbb\xbf") else 0
         self.kind = "jsonl"
 
     # -- blocks -----------------------------------------------------------------------------
 
     def blocks(self, pool: ThreadPoolExecutor) -> typing.Iterator[dict[str, np.ndarray]]:
+        """The blocks in order: polars parses them in the pool, two at a time; a block it leaves
+        to the precise reader is parsed here, once the lines before it are counted."""
         if self.kind == "npy":
             yield from self._npy_blocks()
             return
-        parse = self._table_block if self.kind == "table" else self._jsonl_block
+        fast, precise = ((self._fast_table, self._precise_table) if self.kind == "table"
+                         else (self._fast_records, self._precise_jsonl))
         pending: deque = deque()
-        for block, line0 in self._byte_blocks():
-            pending.append(pool.submit(parse, block, line0))
-            if len(pending) > 1:
-                out = pending.popleft().result()
-                self.rows += len(next(iter(out.values())))
-                yield out
-        while pending:
-            out = pending.popleft().result()
+        line0 = self.line0
+
+        def finish(block, future) -> dict[str, np.ndarray]:
+            nonlocal line0
+            out, newlines = future.result()
+            if out is None:
+                out, newlines = precise(block, line0), _count(block, 10)
+            line0 += newlines
             self.rows += len(next(iter(out.values())))
-            yield out
+            return out
+
+        for block in self._byte_blocks():
+            pending.append((block, pool.submit(fast, block)))
+            if len(pending) > 1:
+                yield finish(*pending.popleft())
+        while pending:
+            yield finish(*pending.popleft())
         if self.rows == 0:
             self._fail(InputError(f"{self.label} holds no numbers"
                                   + (" (a header row and no data)" if getattr(self, "names", None)
@@ -390,70 +404,111 @@ class _Source:
                    for option, idx in self.select.items()}
             self.done = min(array.shape[0], start + step) * array[:1].nbytes
 
-    def _byte_blocks(self) -> typing.Iterator[tuple[bytes, int]]:
-        """Blocks of whole lines, with the number of lines before each."""
+    def _byte_blocks(self) -> typing.Iterator[bytes]:
+        """The data in blocks of whole lines (the last may lack its newline)."""
         self.sources.pending.pop(self.key, None)  # read here from now on: no whole reader after this
-        rest, line0, data = b"", self.line0, self.head
-        self.done = len(data)
-        while True:
-            if data:
-                cut = data.rfind(b"\n") + 1
-                block = rest + data[:cut] if rest else data[:cut]
-                rest = rest + data[cut:] if not cut else data[cut:]
-                if block:
-                    yield block, line0
-                    line0 += block.count(b"\n")
-            if self.eof:
-                break
+        if self.map is not None:
+            yield from self._mapped_blocks()
+            return
+        rest = self.head[self.offset :]
+        self.done = len(self.head)
+        readinto = getattr(self.stream, "readinto", None)
+        while not self.eof:
+            # the next block after what is left of the last one: one copy of the bytes, into place
+            buffer = bytearray(len(rest) + BLOCK_BYTES)
+            buffer[: len(rest)] = rest
             try:
-                data = self.stream.read(BLOCK_BYTES)
+                if readinto is not None:
+                    n = readinto(memoryview(buffer)[len(rest) :])
+                else:
+                    data = self.stream.read(BLOCK_BYTES)
+                    n = len(data)
+                    buffer[len(rest) : len(rest) + n] = data
             except LossCliError as e:
                 self._fail(e)
-            except OSError as e:
-                self._fail(InputError(f"cannot read {self.label}: {e.strerror or e}"))
-            self.done += len(data)
-            if not data:
+            except (OSError, ValueError) as e:
+                self._fail(InputError(f"cannot read {self.label}: {getattr(e, 'strerror', None) or e}"))
+            self.done += n
+            if n == 0:
                 self.eof = True
-                data = b""
+            del buffer[len(rest) + n :]
+            cut = buffer.rfind(b"\n") + 1
+            if cut:
+                yield bytes(memoryview(buffer)[:cut])
+            rest = bytes(memoryview(buffer)[cut:])
             if len(rest) > inputs.STREAM_LIMIT:
                 self._fail(InputError(f"{self.label} has a line longer than {inputs.STREAM_LIMIT:,} bytes"))
         if rest:
-            yield rest, line0
+            yield rest
         if self.stream is not None and self.path != "-":
             self.stream.close()
 
+    def _mapped_blocks(self) -> typing.Iterator[bytes]:
+        import mmap
+
+        mapped, start, size = self.map, self.offset, len(self.map)
+        dropped = 0
+        while start < size:
+            end = min(size, start + BLOCK_BYTES)
+            if end < size:
+                cut = mapped.rfind(b"\n", start, end) + 1
+                if not cut:  # a line longer than a block
+                    cut = mapped.find(b"\n", end) + 1 or size
+                end = cut
+            block = mapped[start:end]
+            # the pages copied from count in the RSS until dropped: keep the memory bounded
+            page = end - end % mmap.PAGESIZE
+            if hasattr(mapped, "madvise") and page > dropped:
+                mapped.madvise(mmap.MADV_DONTNEED, dropped, page - dropped)
+                dropped = page
+            yield block
+            start = self.done = end
+
     # -- tables -----------------------------------------------------------------------------
 
-    def _table_block(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
-        rows = self._fast_table(block) if self.delimiter is not None or b'"' not in block else None
-        return self._select(rows) if rows is not None else self._precise_table(block, line0)
+    def _fast_table(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int]:
+        """The block parsed by polars, and its count of newlines; None where the precise reader must look."""
+        rows = self._polars_table(block) if self.delimiter is not None or b'"' not in block else None
+        if rows is None:
+            return None, 0
+        rows, newlines = rows
+        return self._select(rows), newlines
 
-    def _fast_table(self, block: bytes) -> np.ndarray | None:
-        """The used columns of a block, parsed by polars; None where the precise reader must look."""
+    def _polars_table(self, block: bytes) -> tuple[np.ndarray, int] | None:
         import polars as pl
 
-        sep = self.delimiter
+        sep, original = self.delimiter, block
         if sep is None:  # runs of spaces and tabs: one ',' between fields, if no cell holds one
             if b"," in block:
                 return None
-            block = re.sub(rb"[ \t]*(\r?\n)[ \t]*", rb"\1", block.lstrip(b" \t"))
-            block = re.sub(rb"[ \t]+", b",", block)
+            if b"\t" in block or b"  " in block or b" \n" in block or b"\n " in block or b" \r" in block \
+                    or block[:1] == b" " or block[-1:] == b" ":
+                block = b"\n".join(b",".join(line.split()) for line in block.split(b"\n"))
+            else:  # one space between fields, the common case: no Python loop over the lines
+                block = block.replace(b" ", b",")
             sep = ","
         schema = {f"c{j}": pl.Float64 if j in self.used else pl.String for j in range(self.width)}
         try:
             frame = pl.read_csv(block, has_header=False, schema=schema, separator=sep, quote_char='"',
-                                infer_schema=False, raise_if_empty=False, rechunk=False)
+                                raise_if_empty=False)
         except Exception:  # polars' parse errors share no public base class
             return None
-        lines = block.count(b"\n") + (not block.endswith(b"\n"))
-        if frame.height != lines or frame.null_count().sum_horizontal().item():
-            return None  # blank lines, a quoted line break, a short row or an empty cell
+        if frame.null_count().sum_horizontal().item():
+            return None  # a blank line, a short row or an empty cell
+        # polars makes a row of each line, but of a quoted line break too, and a line of a lone '\r'
+        end = not original.endswith(b"\n")
+        if b'"' in original or b"\r" in original:
+            newlines = _count(original, 10)
+            if frame.height != newlines + end:
+                return None
+        else:
+            newlines = frame.height - end
         rows = frame.select([f"c{j}" for j in self.used]).to_numpy()
         # polars reads 1e999 as inf; losscli refuses a number beyond float64 unless it says inf
         infinite = int(np.isinf(rows).sum())
-        if infinite and infinite > len(_INF.findall(block)):
+        if infinite and infinite > len(_INF.findall(original)):
             return None
-        return rows
+        return rows, newlines
 
     def _select(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         position = {j: k for k, j in enumerate(self.used)}
@@ -494,21 +549,25 @@ class _Source:
 
     # -- JSON Lines -------------------------------------------------------------------------
 
-    def _jsonl_block(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
-        out = self._fast_records(block) if self.records else None
-        return out if out is not None else self._precise_jsonl(block, line0)
-
-    def _fast_records(self, block: bytes) -> dict[str, np.ndarray] | None:
+    def _fast_records(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int]:
         """Records {"pred": p, "target": t} of numbers, each with the keys of the first, by polars."""
+        if not self.records:
+            return None, 0
+        return self._polars_records(block) or (None, 0)
+
+    def _polars_records(self, block: bytes) -> tuple[dict[str, np.ndarray], int] | None:
         import polars as pl
 
-        lines = block.count(b"\n") + (not block.endswith(b"\n"))
-        if (block.count(b'"') != self.quotes * lines or block.count(b"{") != lines or b"[" in block
-                or b"\n\n" in block or b"true" in block or b"false" in block or b"null" in block):
-            return None  # strings, nested values, booleans, nulls, blank lines: the precise reader
+        # polars refuses strings, booleans, arrays and objects where a Float64 is, and NaN, 1e999,
+        # 01, .5 as json refuses them; it skips blank lines, and a key twice or an extra key it
+        # would not see: the line and '"' counts check both (a record of numbers has 2 per key)
+        newlines = _count(block, 10)
+        lines = newlines + (not block.endswith(b"\n"))
+        if _count(block, 34) != self.quotes * lines:
+            return None
         try:
             frame = pl.read_ndjson(block, schema={name: pl.Float64 for name in self.names})
-        except Exception:
+        except Exception:  # polars' parse errors share no public base class
             return None
         if frame.height != lines or frame.null_count().sum_horizontal().item():
             return None
@@ -522,7 +581,7 @@ class _Source:
                 out[option] = rows[:, 0] if len(self.names) == 1 else rows
             else:
                 out[option] = rows[:, idx[0]] if len(idx) == 1 else rows[:, idx]
-        return out
+        return out, newlines
 
     def _precise_jsonl(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
         try:
@@ -567,6 +626,23 @@ class _Source:
         if line0 >= self.first_at:
             values, numbers = [self.first_value, *values], [self.first_at, *numbers]
         return jsonl_values(values, numbers, self.label)
+
+
+def _count(block: bytes, byte: int) -> int:
+    """How many times BYTE is in BLOCK (NumPy's vectorised compare: twice as fast as bytes.count)."""
+    return int(np.count_nonzero(np.frombuffer(block, np.uint8) == byte))
+
+
+def _nonblank(text: str, count: int) -> list[tuple[int, str]]:
+    """The first COUNT non-blank lines of TEXT and their numbers, without splitting all of it."""
+    found, start, number = [], 0, 1
+    while len(found) < count and start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip():
+            found.append((number, text[start:end]))
+        start, number = end + 1, number + 1
+    return found
 
 
 def _parses(line: str) -> bool:
