@@ -302,4 +302,5 @@ def _checked_npy(f: typing.BinaryIO, where: str, size: int, fmt, mmap: bool = Fa
 
 def _reason(e: Exception) -> str:
     text = str(e).splitlines()[0] if str(e).strip() else type(e).__name__
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)  # e.g. ast's "<ast.Name object at 0x7f...>": the same every run
     return text if text.isprintable() and len(text) <= 200 else shown(text, 200)

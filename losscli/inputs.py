@@ -339,8 +339,9 @@ def _decode(data: bytes | bytearray, label: str, line0: int | None = None) -> st
         if line0 is None and data.startswith((b"\xff\xfe", b"\xfe\xff")) and _is_utf16(data):
             raise InputError(f"{label} is UTF-16 text; losscli reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)") \
                 from None
-        line = (line0 or 0) + data.count(b"\n", 0, e.start) + 1
-        raise InputError(f"{label} line {line} is not UTF-8 text (byte 0x{data[e.start]:02x})") from None
+        where = e.object  # after a BOM, which utf-8-sig drops before decoding
+        line = (line0 or 0) + where.count(b"\n", 0, e.start) + 1
+        raise InputError(f"{label} line {line} is not UTF-8 text (byte 0x{where[e.start]:02x})") from None
 
 
 def _is_utf16(data: bytes | bytearray) -> bool:

@@ -49,6 +49,7 @@ BLOCK_BYTES = 8 << 20  # input bytes per block of rows
 HEAD_BYTES = 1 << 20  # the start of a table or JSON Lines file where its header or first record is read
 _DELIMITERS = {".csv": ",", ".tsv": "\t", ".txt": None}
 _INF = re.compile(rb"[iI][nN][fF]")
+_OTHER_SPACES = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
 _WHOLE = object()  # a source read whole by inputs.py (JSON documents, .npz, columnar files)
 
 
@@ -66,7 +67,7 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
             return None  # inline numbers: small
         key = "-" if path == "-" else os.path.realpath(path)
         if key not in groups:
-            groups[key] = _Source(key, path, sources)
+            groups[key] = _Source(key, path, sources, {option: i for i, option in enumerate(per_sample)})
         groups[key].options[option] = (selector, source)
     for group in groups.values():
         if group.path == "-":
@@ -96,6 +97,15 @@ def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int, prog
     return row_blocks(per_sample, inputs.Sources(delimiter=delimiter), min_bytes, progress)
 
 
+def _ranked(option: str, e: LossCliError, rank: tuple) -> LossCliError:
+    """E located after OPTION, with where the whole reader would meet it among all errors of an
+    input: RANK (the kind of error, the option, the column), then the block (added by blocks())."""
+    located = _located(option, e)
+    if getattr(located, "rank", None) is None:
+        located.rank = rank
+    return located
+
+
 def _located(option: str, e: LossCliError) -> LossCliError:
     """E's message after OPTION, as Sources.load says it (once)."""
     if getattr(e, "located", False):
@@ -109,8 +119,8 @@ def _located(option: str, e: LossCliError) -> LossCliError:
 class _Source:
     """One distinct file, pipe or stdin, and the options that take columns of it."""
 
-    def __init__(self, key: str, path: str, sources: "inputs.Sources") -> None:
-        self.key, self.path, self.sources = key, path, sources
+    def __init__(self, key: str, path: str, sources: "inputs.Sources", order: dict[str, int]) -> None:
+        self.key, self.path, self.sources, self.order = key, path, sources, order
         self.label = "stdin" if path == "-" else path if path.isprintable() else repr(path)
         self.options: dict[str, tuple[str | None, str]] = {}
         self.kind = None  # "npy", "table", "jsonl", _WHOLE; None: to be sniffed from the first block
@@ -120,6 +130,9 @@ class _Source:
         self.map = None  # a regular file, memory-mapped
         self.eof = False
         self.rows = 0  # rows yielded so far
+        self.elements = 0  # numbers yielded so far: none at all, and the input holds no numbers
+        self.line0 = 0  # lines before the data
+        self.offset = 0  # bytes before the data
         self.sniffed: InputError | None = None  # sniffed JSON Lines: what the whole reader would refuse it with
 
     @property
@@ -215,26 +228,39 @@ class _Source:
             else:
                 self._sniff()
         except LossCliError as e:
+            if self.kind != "npy" and self.head is not None:  # the whole reader decodes all of it first
+                self.offset = 0
+                e = self._bad_byte() or e
             self._fail(e)
+
+    def _bad_byte(self) -> LossCliError | None:
+        """The first byte that is not UTF-8, from the start (a scan at C speed), if any."""
+        line0 = 0
+        for block in self._byte_blocks():
+            try:
+                _decode(block, self.label, line0 if line0 else None)
+            except LossCliError as e:
+                return e
+            line0 += _count(block, 10)
+        return None
 
     def _sniff(self) -> None:
         """As inputs.Sources._sniff: JSON, JSON Lines, or a table with a sniffed delimiter."""
         text = self._head_text()
         stripped = text.lstrip()
         if stripped[:1] in ("[", "{"):
-            lines = [line for _, line in _nonblank(text, 2)]
+            lines = _nonblank(text, 2)
             # JSON Lines when its first lines are JSON values each; a JSON document is read whole
-            if len(lines) > 1 and _parses(lines[0]) and _parses(lines[1]):
+            self.kind = _WHOLE
+            if len(lines) > 1 and _parses(lines[0][1]) and _parses(lines[1][1]):
                 try:
-                    loads(text[: text.index(lines[1]) + len(lines[1])], self.label)
+                    loads(text[: lines[1][2]], self.label)
                 except InputError as e:  # what a JSON document of these lines is refused with
                     self._start_jsonl(e)
-            else:
-                self.kind = _WHOLE
             return
         delimiter = self.sources.delimiter
         if delimiter == _AUTO:
-            first = next((line for _, line in _nonblank(text, 1)), "")
+            first = next((line for _, line, _ in _nonblank(text, 1)), "")
             delimiter = sniff_delimiter(first)
         self._start_table(delimiter)
 
@@ -250,7 +276,7 @@ class _Source:
     def _start_npy(self) -> None:
         with open(self.path, "rb") as f:
             array = read_numpy(f, self.label, self.size, mmap=True)
-        if not isinstance(array, np.ndarray) or array.ndim == 0 or array.shape[0] == 0:
+        if not isinstance(array, np.ndarray) or array.ndim == 0 or array.size == 0:
             self.kind = _WHOLE
             return
         self.array = array
@@ -279,28 +305,35 @@ class _Source:
             if not found:
                 self.kind = _WHOLE  # blank lines only, so far: the whole reader says so
                 return
-            (first_at, line), = found
-            first, after = line.split(), first_at
+            (first_at, line, _), = found
+            first, after, start = line.split(), first_at, first_at
             if '"' in line:
                 first = [inputs._unquote(cell) for cell in first]
         else:
+            if re.search(r"\r(?!\n)", text):  # the csv module ends a line at a lone CR too: read whole
+                self.kind = _WHOLE
+                return
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
-            first = None
+            first, start = None, 1
             try:
                 for cells in reader:
                     if any(cell.strip() for cell in cells):
                         first = cells
                         break
+                    start = reader.line_num + 1
             except csv.Error:
                 first = None
             if first is None:
                 self.kind = _WHOLE
                 return
-            first_at = after = reader.line_num
+            first_at = after = reader.line_num  # where the row ends: a quoted cell may span lines
+            if '"' in text and not self.eof and after >= text.count("\n"):
+                self.kind = _WHOLE  # the first row may go on after the head: a quoted cell spanning lines
+                return
         self.first, self.first_at, self.width = first, first_at, len(first)
         self.names = [cell.strip() for cell in first] if is_header(first) else None
         # the data start after the header row, or at the first row
-        skip_lines = after if self.names is not None else first_at - 1
+        skip_lines = after if self.names is not None else start - 1
         offset = 0
         for _ in range(skip_lines):
             end = self.head.find(b"\n", offset)
@@ -335,7 +368,7 @@ class _Source:
         if not found:
             self.kind = _WHOLE
             return
-        (self.first_at, line), = found
+        (self.first_at, line, _), = found
         first = self.first_value = loads(line, self.label, self.first_at)
         self.line0 = 0
         self.records = isinstance(first, dict)
@@ -373,24 +406,49 @@ class _Source:
         fast, precise = ((self._fast_table, self._precise_table) if self.kind == "table"
                          else (self._fast_records, self._precise_jsonl))
         pending: deque = deque()
-        line0 = self.line0
+        line0, index, error = self.line0, 0, None
 
-        def finish(block, future) -> dict[str, np.ndarray]:
-            nonlocal line0
+        def finish(block, future) -> dict[str, np.ndarray] | None:
+            nonlocal line0, index, error
             out, newlines = future.result()
             if out is None:
-                out, newlines = precise(block, line0), _count(block, 10)
-            line0 += newlines
-            self.rows += len(next(iter(out.values())))
+                newlines = _count(block, 10)
+                try:
+                    out = precise(block, line0)
+                except LossCliError as e:
+                    e.rank = (*e.rank, index)
+                    error = e if error is None or e.rank < error.rank else error
+            line0, index = line0 + newlines, index + 1
+            if error is not None:
+                return None
+            first = next(iter(out.values()))
+            self.rows += len(first)
+            self.elements += first.size
             return out
 
+        # After an error, the rest is still read (not yielded): the whole reader would report an
+        # error of an earlier kind (a bad byte, a short row) or an earlier column, wherever it is.
+        carry = b""
         for block in self._byte_blocks():
+            if carry:
+                block, carry = carry + block, b""
+            if self.kind == "table" and self.delimiter is not None and b'"' in block and _count(block, 34) % 2:
+                carry = block  # cut inside a quoted cell (a line break in it): parsed with the next block
+                continue
             pending.append((block, pool.submit(fast, block)))
             if len(pending) > 1:
-                yield finish(*pending.popleft())
+                out = finish(*pending.popleft())
+                if out is not None:
+                    yield out
+        if carry:
+            pending.append((carry, pool.submit(fast, carry)))
         while pending:
-            yield finish(*pending.popleft())
-        if self.rows == 0:
+            out = finish(*pending.popleft())
+            if out is not None:
+                yield out
+        if error is not None:
+            raise error
+        if self.elements == 0:
             self._fail(InputError(f"{self.label} holds no numbers"
                                   + (" (a header row and no data)" if getattr(self, "names", None)
                                      and self.kind == "table" else "")))
@@ -479,9 +537,10 @@ class _Source:
 
         sep, original = self.delimiter, block
         if sep is None:  # runs of spaces and tabs: one ',' between fields, if no cell holds one
-            if b"," in block:
+            # str.split() also splits at \x0b, \x0c, \x1c-\x1f and non-ASCII spaces: those, the precise reader
+            if b"," in block or not block.isascii() or any(c in block for c in _OTHER_SPACES):
                 return None
-            if b"\t" in block or b"  " in block or b" \n" in block or b"\n " in block or b" \r" in block \
+            if b"\t" in block or b"  " in block or b" \n" in block or b"\n " in block or b"\r" in block \
                     or block[:1] == b" " or block[-1:] == b" ":
                 block = b"\n".join(b",".join(line.split()) for line in block.split(b"\n"))
             else:  # one space between fields, the common case: no Python loop over the lines
@@ -523,12 +582,21 @@ class _Source:
 
     def _precise_table(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
         """The block as inputs.py reads it, or its error, naming the line of the whole file."""
+        # the whole reader decodes the whole file, splits all of it into rows, checks every row's
+        # width, then converts the columns an option at a time: an error ranks in that order
+        order = self.order[self.first_option]
         try:
             text = _decode(block, self.label, line0)
+        except LossCliError as e:
+            raise _ranked(self.first_option, e, (order, 0)) from None
+        try:
             rows, at = table_rows(text, self.delimiter, self.label, line0)
+        except LossCliError as e:
+            raise _ranked(self.first_option, e, (order, 1)) from None
+        try:
             check_widths(rows, at, self.first, self.first_at, self.delimiter, self.label)
         except LossCliError as e:
-            raise _located(self.first_option, e) from None
+            raise _ranked(self.first_option, e, (order, 2)) from None
         if not rows:
             return {option: np.empty((0,) if idx is None and self.width == 1 or idx and len(idx) == 1
                                      else (0, self.width if idx is None else len(idx)))
@@ -536,16 +604,19 @@ class _Source:
         table = _Table(rows, self.names, at, "line", self.label, self.delimiter)
         out = {}
         for option, idx in self.columns.items():
-            try:
-                if idx is None:
-                    out[option] = table.matrix()
-                elif len(idx) == 1:
-                    out[option] = table.column(idx[0])
-                else:
-                    out[option] = np.column_stack([table.column(j) for j in idx])
-            except LossCliError as e:
-                raise _located(option, e) from None
+            if idx is None:
+                out[option] = self._converted(option, 0, table.matrix)
+            else:
+                columns = [self._converted(option, k, lambda j=j: table.column(j)) for k, j in enumerate(idx)]
+                out[option] = columns[0] if len(idx) == 1 else np.column_stack(columns)
         return out
+
+    def _converted(self, option: str, k: int, convert: typing.Callable[[], np.ndarray]) -> np.ndarray:
+        """convert(), an error ranked after every structural one: by option, then column K."""
+        try:
+            return convert()
+        except LossCliError as e:
+            raise _ranked(option, e, (self.order[option], 3, k)) from None
 
     # -- JSON Lines -------------------------------------------------------------------------
 
@@ -584,38 +655,41 @@ class _Source:
         return out, newlines
 
     def _precise_jsonl(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
+        order = self.order[self.first_option]
         try:
             text = _decode(block, self.label, line0)
-            try:
-                values, numbers = jsonl_lines(text, self.label, line0)
-            except InputError:
-                if self.sniffed is not None and not all(parses(line) for line in text.split("\n") if line.strip()):
-                    raise self.sniffed from None  # as the whole reader says it: the JSON document it tried first
-                raise
+        except LossCliError as e:
+            raise _ranked(self.first_option, e, (order, 0)) from None
+        try:
+            values, numbers = jsonl_lines(text, self.label, line0)
+        except InputError as e:
+            if self.sniffed is not None and not all(parses(line) for line in text.split("\n") if line.strip()):
+                e = self.sniffed  # as the whole reader says it: the JSON document it tried first
+            raise _ranked(self.first_option, e, (order, 1)) from None
+        try:
             parsed = self._values(values, numbers, line0)
         except LossCliError as e:
-            raise _located(self.first_option, e) from None
+            raise _ranked(self.first_option, e, (order, 2)) from None
         head = 0 if line0 < self.first_at else 1
         out = {}
         for option, idx in self.columns.items():
-            try:
-                if self.records:
-                    for row in parsed.rows:
-                        extra = next((key for key in row if key not in self.names), None)
-                        if extra is not None and idx is None:
-                            raise InputError(f"{self.label} line {self.first_at} has no key {shown(extra)}")
-                    table = _Table(parsed.rows, self.names, parsed.at, parsed.unit, self.label)
-                    names = self.names if idx is None else [self.names[j] for j in idx]
-                    if idx is None:
-                        array = table.matrix()
-                    elif len(idx) == 1:
-                        array = table.column(idx[0])
-                    else:
-                        array = inputs._stack([table.column(j) for j in idx], names, self.label)
+            if not self.records:
+                array = self._converted(option, 0, lambda idx=idx: _select(parsed, idx, self.label))
+            else:
+                table = _Table(parsed.rows, self.names, parsed.at, parsed.unit, self.label)
+                if idx is None:  # every key, column by column, as the whole reader converts them
+                    columns = [self._converted(option, j, lambda j=j: table.column(j)) for j in range(len(self.names))]
+                    extra = next((key for row in parsed.rows for key in row if key not in self.names), None)
+                    if extra is not None:  # a key the first record lacks: the whole reader's next column
+                        raise _ranked(option, InputError(f"{self.label} line {self.first_at} has no key "
+                                                         f"{shown(extra)}"), (self.order[option], 3, len(self.names)))
+                    array = columns[0] if len(columns) == 1 else self._converted(
+                        option, len(self.names), lambda: inputs._stack(columns, self.names, self.label))
                 else:
-                    array = _select(parsed, idx, self.label)
-            except LossCliError as e:
-                raise _located(option, e) from None
+                    columns = [self._converted(option, k, lambda j=j: table.column(j)) for k, j in enumerate(idx)]
+                    names = [self.names[j] for j in idx]
+                    array = columns[0] if len(idx) == 1 else self._converted(
+                        option, len(idx), lambda: inputs._stack(columns, names, self.label))
             out[option] = array[head:]
         return out
 
@@ -633,14 +707,14 @@ def _count(block: bytes, byte: int) -> int:
     return int(np.count_nonzero(np.frombuffer(block, np.uint8) == byte))
 
 
-def _nonblank(text: str, count: int) -> list[tuple[int, str]]:
-    """The first COUNT non-blank lines of TEXT and their numbers, without splitting all of it."""
+def _nonblank(text: str, count: int) -> list[tuple[int, str, int]]:
+    """The first COUNT non-blank lines of TEXT: (number, line, where it ends), without splitting all of it."""
     found, start, number = [], 0, 1
     while len(found) < count and start <= len(text):
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
         if text[start:end].strip():
-            found.append((number, text[start:end]))
+            found.append((number, text[start:end], end))
         start, number = end + 1, number + 1
     return found
 
@@ -657,13 +731,20 @@ def _lockstep(groups: list[_Source], progress, total) -> typing.Iterator[dict[st
     """Blocks of the same rows from every source: a source ahead keeps what the others lack."""
     with ThreadPoolExecutor(2) as pool:
         streams = [group.blocks(pool) for group in groups]
-        buffered: list[deque] = [deque() for _ in groups]  # (dict of rows, first row not yet given)
+        buffered: list[deque] = [deque() for _ in groups]  # [dict of rows, first row not yet given]
         counts = [0] * len(groups)
         ended = [False] * len(groups)
+
+        def pull(i: int) -> dict | None:
+            try:
+                return next(streams[i], None)
+            except LossCliError as e:  # the whole reader reads --pred's input, then --target's, ...
+                _settle(groups, streams, i, e)
+
         while True:
-            for i, stream in enumerate(streams):
+            for i in range(len(groups)):
                 while not buffered[i] and not ended[i]:
-                    block = next(stream, None)
+                    block = pull(i)
                     if block is None:
                         ended[i] = True
                     elif len(next(iter(block.values()))):
@@ -673,9 +754,10 @@ def _lockstep(groups: list[_Source], progress, total) -> typing.Iterator[dict[st
             if all(not b for b in buffered):
                 return
             if any(not b for b in buffered):  # one source ended before another
-                for i, stream in enumerate(streams):  # count the rest (bounded memory)
+                for i in range(len(groups)):  # count the rest (bounded memory)
                     counts[i] += sum(len(next(iter(block.values()))) - start for block, start in buffered[i])
-                    counts[i] += sum(len(next(iter(block.values()))) for block in stream)
+                    while (block := pull(i)) is not None:
+                        counts[i] += len(next(iter(block.values())))
                 i, j = min(range(len(groups)), key=counts.__getitem__), max(range(len(groups)), key=counts.__getitem__)
                 a, b = groups[i], groups[j]
                 raise InputError(escape(
@@ -692,3 +774,20 @@ def _lockstep(groups: list[_Source], progress, total) -> typing.Iterator[dict[st
                 if b[0][1] == len(next(iter(block.values()))):
                     b.popleft()
             yield out
+
+
+def _settle(groups: list[_Source], streams: list, failed: int, error: LossCliError) -> typing.NoReturn:
+    """Raise the error the whole reader would meet first: read the other sources to their end too."""
+    def rank(e: LossCliError, i: int) -> tuple:
+        return getattr(e, "rank", None) or (groups[i].order[groups[i].first_option],)
+
+    best, best_rank = error, rank(error, failed)
+    for i, stream in enumerate(streams):
+        if i != failed:
+            try:
+                for _ in stream:
+                    pass
+            except LossCliError as e:
+                if rank(e, i) < best_rank:
+                    best, best_rank = e, rank(e, i)
+    raise best

@@ -1,13 +1,18 @@
 """Large CSV files reduce in blocks (losscli/stream.py): same numbers, same bits, same errors."""
 
+import io
+import os
 import json
+import re
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli import stream
 from losscli.cli import app, evaluation
+from losscli.errors import LossCliError, UsageError
 
 runner = CliRunner()
 
@@ -234,3 +239,161 @@ def test_an_error_in_a_late_block_leaves_stdout_empty(tmp_path, small_npy_blocks
     assert BLOCKED == [False]  # the blocks refused: the whole input reports where
     assert result.exit_code == 2 and result.stdout == ""
     assert "class index 7 at position 2900" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# stream.row_blocks, the engine's reader: the same arrays and the same messages as Sources.load,
+# for files, stdin and pipes, in blocks cut at every size
+
+
+def _blocks_of(per_sample, stdin=None, delimiter=None, min_bytes=0):
+    """row_blocks' rows put together, 'small' (None), or its error message."""
+    from losscli.inputs import Sources
+
+    sources = Sources(stdin=io.BytesIO(stdin) if stdin is not None else None, delimiter=delimiter)
+    try:
+        blocks = stream.row_blocks(per_sample, sources, min_bytes)
+        if blocks is None:
+            return None, sources
+        blocks = list(blocks)
+    except LossCliError as e:
+        return f"{type(e).__name__}: {e}", sources
+    return {option: np.concatenate([b[option] for b in blocks]) if blocks else None for option in per_sample}, sources
+
+
+def _whole(per_sample, stdin=None, delimiter=None, sources=None):
+    from losscli.inputs import Sources
+
+    sources = sources or Sources(stdin=io.BytesIO(stdin) if stdin is not None else None, delimiter=delimiter)
+    try:
+        return {option: sources.load(option, source) for option, source in per_sample.items()}
+    except LossCliError as e:
+        return f"{type(e).__name__}: {e}"
+
+
+def _agree(got, want):
+    if isinstance(got, str) or isinstance(want, str):
+        assert got == want
+        return
+    for option, array in want.items():
+        if got[option] is None:  # no rows at all: only an empty .npy reads so
+            assert array.shape[0] == 0
+            continue
+        assert got[option].shape == array.shape, option
+        np.testing.assert_array_equal(got[option], array)
+
+
+def _pipe(content: bytes) -> str:
+    """A pipe holding CONTENT, as /dev/fd/N (like bash's process substitution); closed at exit."""
+    import os
+    import threading
+
+    r, w = os.pipe()
+
+    def feed():
+        with os.fdopen(w, "wb") as f:
+            f.write(content)
+
+    threading.Thread(target=feed, daemon=True).start()
+    PIPES.append(r)
+    return f"/dev/fd/{r}"
+
+
+PIPES = []
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 16)
+    monkeypatch.setattr(stream, "HEAD_BYTES", 64)
+    yield
+    import os
+
+    while PIPES:
+        try:
+            os.close(PIPES.pop())
+        except OSError:
+            pass
+
+
+def _hostile_cases():
+    import test_hostile_inputs as hostile
+
+    cases = [(c[0], c[1], c[2], c[3], c[4]) for c in hostile.VALID]
+    cases += [(c[0], c[1], c[2], c[3], c[4]) for c in hostile.INVALID if not (c[5] is UsageError and c[4])]
+    return cases
+
+
+HOSTILE = _hostile_cases()
+
+
+@pytest.mark.parametrize("how", ["file", "pipe"])
+@pytest.mark.parametrize("name, content, selector, delimiter", [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE])
+def test_blocks_read_every_hostile_case_as_the_whole_reader(tmp_path, tiny_blocks, how, name, content, selector,
+                                                            delimiter):
+    data = content.encode() if isinstance(content, str) else content
+    if name == "-":
+        if how == "pipe":
+            pytest.skip("stdin is the pipe case already")
+        per = {"--pred": "-" + selector}
+        got, _ = _blocks_of(per, stdin=data, delimiter=delimiter)
+        want = _whole(per, stdin=data, delimiter=delimiter)
+    elif how == "file":
+        path = tmp_path / name
+        path.write_bytes(data)
+        per = {"--pred": f"{path}{selector}"}
+        got, _ = _blocks_of(per, delimiter=delimiter)
+        want = _whole(per, delimiter=delimiter)
+    else:  # a pipe has no extension: it is sniffed, and read once, whether in blocks or whole
+        per = {"--pred": _pipe(data) + selector}
+        got, sources = _blocks_of(per, delimiter=delimiter)
+        if got is None:  # read whole: from what row_blocks already took of the pipe, and the rest
+            got = _whole(per, sources=sources)
+        want = _whole({"--pred": _pipe(data) + selector}, delimiter=delimiter)
+        if isinstance(want, str):
+            want = re.sub(r"/dev/fd/\d+", "PIPE", want)
+            got = re.sub(r"/dev/fd/\d+", "PIPE", got) if isinstance(got, str) else got
+    if got is None:
+        return  # read whole (a JSON document, .npz): the whole reader's own tests cover it
+    _agree(got, want)
+
+
+def test_blocks_of_any_document_or_its_mutation_agree_with_the_whole_reader(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    import test_hostile_inputs as hostile
+
+    @settings(max_examples=int(os.environ.get("BLOCK_EXAMPLES", 400)), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(hostile.documents(), hostile.edits, st.sampled_from([7, 16, 64, 4096]))
+    def check(document, changes, size):
+        ext, data, selector, _ = document
+        data = hostile.mutate(data, changes) if changes else data
+        stream.BLOCK_BYTES, stream.HEAD_BYTES = size, max(size, 64)
+        try:
+            suffix = "" if selector is None else ":" + selector
+            if ext == "-":
+                per = {"--pred": "-" + suffix}
+                got, _ = _blocks_of(per, stdin=data)
+                want = _whole(per, stdin=data)
+            else:
+                path = tmp_path / ("f." + ext if ext else "f")
+                path.write_bytes(data)
+                per = {"--pred": f"{path}{suffix}"}
+                got, _ = _blocks_of(per)
+                want = _whole(per)
+        finally:
+            stream.BLOCK_BYTES, stream.HEAD_BYTES = BLOCK, HEAD
+        if isinstance(got, str) and isinstance(want, str) and SELECTION.search(got) and got != want:
+            # By design: a selector that names no column is refused at once, from the header, not
+            # after reading the file for a worse error (a short row) as the whole reader finds first.
+            assert not SELECTION.search(want), (got, want)
+            return
+        if got is not None:
+            _agree(got, want)
+
+    check()
+
+
+BLOCK, HEAD = stream.BLOCK_BYTES, stream.HEAD_BYTES
+SELECTION = re.compile(r"is out of range|no column|has no header row|appears \d+ times|index column|no key|selector")
