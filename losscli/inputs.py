@@ -553,12 +553,7 @@ def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
     if isinstance(parsed, np.ndarray):
         if tokens is None or parsed.size == 0:
             return parsed  # an empty array is refused by the caller
-        if parsed.ndim != 2:
-            raise UsageError(
-                f"{label} holds an array of shape {parsed.shape}; the selector {shown(','.join(tokens))} "
-                "needs a table, a 2-D array, a JSON object or an .npz archive"
-            )
-        idx = _column_indices(tokens, None, parsed.shape[1], label)
+        idx = array_columns(parsed.shape, tokens, label)
         return parsed[:, idx[0]] if len(idx) == 1 else parsed[:, idx]
     if isinstance(parsed, _Table):
         if tokens is None:
@@ -590,6 +585,16 @@ def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
             raise InputError(f"no {what} {shown(token)} in {label} ({what}s: {listed(names)})")
     columns = [get(name) for name in tokens]
     return columns[0] if len(columns) == 1 else _stack(columns, tokens, label)
+
+
+def array_columns(shape: tuple[int, ...], tokens: list[str], label: str) -> list[int]:
+    """The columns of a 2-D array that a selector picks (1-based indices)."""
+    if len(shape) != 2:
+        raise UsageError(
+            f"{label} holds an array of shape {shape}; the selector {shown(','.join(tokens))} "
+            "needs a table, a 2-D array, a JSON object or an .npz archive"
+        )
+    return _column_indices(tokens, None, shape[1], label)
 
 
 def _column_indices(tokens: list[str], names: list[str] | None, ncols: int, label: str) -> list[int]:

@@ -33,6 +33,7 @@ from .inputs import (
     _column_indices,
     _decode,
     _select,
+    array_columns,
     _selector_names,
     _split_source,
     _Table,
@@ -69,6 +70,13 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
         if key not in groups:
             groups[key] = _Source(key, path, sources, {option: i for i, option in enumerate(per_sample)})
         groups[key].options[option] = (selector, source)
+    for option, source in per_sample.items():  # the selector's syntax: checked before any reading
+        selector = _split_source(source)[1]
+        if selector is not None:
+            try:
+                _selector_names(selector, source)
+            except LossCliError as e:
+                raise _located(option, e) from None
     for group in groups.values():
         if group.path == "-":
             for option, (selector, _) in group.options.items():
@@ -134,6 +142,7 @@ class _Source:
         self.line0 = 0  # lines before the data
         self.offset = 0  # bytes before the data
         self.sniffed: InputError | None = None  # sniffed JSON Lines: what the whole reader would refuse it with
+        self.deferred: LossCliError | None = None  # a selection error, raised after the data are read
 
     @property
     def first_option(self) -> str:
@@ -141,6 +150,13 @@ class _Source:
 
     def _fail(self, e: LossCliError):
         raise _located(self.first_option, e) from None
+
+    def _defer(self, option: str, e: LossCliError) -> None:
+        """A selector that picks nothing: raised once the data are read, unless the whole reader
+        would meet another error first (a short row, a bad byte), which the data then show."""
+        e = _ranked(option, e, (self.order[option], 3, -1, -1))
+        if self.deferred is None or e.rank < self.deferred.rank:
+            self.deferred = e
 
     # -- metadata ---------------------------------------------------------------------------
 
@@ -196,11 +212,9 @@ class _Source:
         self.sources.pending[self.key] = (self.head, None if self.eof else stream)
 
     def small(self, min_bytes: int) -> bool:
-        if self.head is not None:
+        if self.head is not None:  # a stream: it ended within its first block
             return self.eof and len(self.head) < min_bytes
-        if self.kind == "npy":
-            return self.size < min_bytes  # the header: a few hundred bytes
-        return self.size < min_bytes
+        return self.size < min_bytes  # a regular file (of an .npy, the header is a few hundred bytes)
 
     # -- the first block --------------------------------------------------------------------
 
@@ -287,8 +301,7 @@ class _Source:
                     self.select[option] = None
                 else:
                     tokens = _selector_names(selector, source)
-                    _select(array[:1], tokens, self.label)  # the whole reader's checks and messages
-                    self.select[option] = _column_indices(tokens, None, array.shape[1], self.label)
+                    self.select[option] = array_columns(array.shape, tokens, self.label)
             except LossCliError as e:
                 raise _located(option, e) from None
         self.kind = "npy"
@@ -353,7 +366,7 @@ class _Source:
                     tokens = _selector_names(selector, source)
                     self.columns[option] = _column_indices(tokens, self.names, self.width, self.label)
             except LossCliError as e:
-                raise _located(option, e) from None
+                self._defer(option, e)
         self.used = sorted({j for idx in self.columns.values() for j in (idx or range(self.width))})
         self.kind = "table"
 
@@ -383,15 +396,18 @@ class _Source:
                     tokens = None if selector is None else _selector_names(selector, source)
                     self.columns[option] = None if tokens is None else _column_indices(
                         tokens, self.names, len(self.names), self.label)
-                except LossCliError as e:
-                    if isinstance(e, InputError) and "out of range" not in e.template:
-                        self.kind = _WHOLE  # a key of a later record, maybe: the whole reader knows
-                        return
-                    raise _located(option, e) from None
+                except LossCliError:
+                    # the columns are the keys of all records: a later one may have the key, or more keys
+                    self.kind = _WHOLE
+                    return
             self.quotes = 2 * len(self.names)  # the '"' of one record of these keys and numbers
         else:
             for option, (selector, source) in self.options.items():
                 self.columns[option] = None if selector is None else _selector_names(selector, source)
+                if selector is not None and not (isinstance(first, list) and all(
+                        type(x) in (int, float) or x is None for x in first)):
+                    self.kind = _WHOLE  # no rows of numbers to pick from: the message needs the whole shape
+                    return
         self.offset = 3 if self.head.startswith(b"\xef\xbb\xbf") else 0
         self.kind = "jsonl"
 
@@ -406,25 +422,28 @@ class _Source:
         fast, precise = ((self._fast_table, self._precise_table) if self.kind == "table"
                          else (self._fast_records, self._precise_jsonl))
         pending: deque = deque()
-        line0, index, error = self.line0, 0, None
+        line0, index, error = self.line0, 0, self.deferred
+
+        failed = False  # a block had an error
 
         def finish(block, future) -> dict[str, np.ndarray] | None:
-            nonlocal line0, index, error
-            out, newlines = future.result()
+            nonlocal line0, index, error, failed
+            out, newlines, rows = future.result()
             if out is None:
                 newlines = _count(block, 10)
+                if self.kind == "table" and self.delimiter is not None and b"\r" in block:
+                    newlines += block.count(b"\r") - block.count(b"\r\n")  # the csv module ends a line there too
                 try:
-                    out = precise(block, line0)
+                    out, rows = precise(block, line0)
                 except LossCliError as e:
                     e.rank = (*e.rank, index)
                     error = e if error is None or e.rank < error.rank else error
+                    failed = True
             line0, index = line0 + newlines, index + 1
-            if error is not None:
-                return None
-            first = next(iter(out.values()))
-            self.rows += len(first)
-            self.elements += first.size
-            return out
+            if out is not None:
+                self.rows += rows
+                self.elements += next(iter(out.values())).size if out else rows
+            return None if error is not None else out
 
         # After an error, the rest is still read (not yielded): the whole reader would report an
         # error of an earlier kind (a bad byte, a short row) or an earlier column, wherever it is.
@@ -446,12 +465,14 @@ class _Source:
             out = finish(*pending.popleft())
             if out is not None:
                 yield out
+        if self.elements == 0 and not failed and (error is None or self.rows == 0):
+            header = self.kind == "table" and self.rows == 0 and getattr(self, "names", None)
+            empty = _ranked(self.first_option, InputError(f"{self.label} holds no numbers" + (
+                " (a header row and no data)" if header else "")), (self.order[self.first_option], 2, 1, 0)
+                if self.kind == "table" and self.rows == 0 else (self.order[self.first_option], 4))
+            error = empty if error is None or empty.rank < error.rank else error
         if error is not None:
             raise error
-        if self.elements == 0:
-            self._fail(InputError(f"{self.label} holds no numbers"
-                                  + (" (a header row and no data)" if getattr(self, "names", None)
-                                     and self.kind == "table" else "")))
 
     def _npy_blocks(self):
         array = self.array
@@ -524,15 +545,17 @@ class _Source:
 
     # -- tables -----------------------------------------------------------------------------
 
-    def _fast_table(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int]:
-        """The block parsed by polars, and its count of newlines; None where the precise reader must look."""
-        rows = self._polars_table(block) if self.delimiter is not None or b'"' not in block else None
-        if rows is None:
-            return None, 0
-        rows, newlines = rows
-        return self._select(rows), newlines
+    def _fast_table(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int, int]:
+        """The block parsed by polars, its newlines and its rows; None where the precise reader must look."""
+        if b'"' in block and (self.delimiter is None or _count(block, 34) % 2):
+            return None, 0, 0  # R's quoted names in .txt; an unterminated quote (polars drops a character)
+        parsed = self._polars_table(block)
+        if parsed is None:
+            return None, 0, 0
+        rows, newlines, height = parsed
+        return self._select(rows), newlines, height
 
-    def _polars_table(self, block: bytes) -> tuple[np.ndarray, int] | None:
+    def _polars_table(self, block: bytes) -> tuple[np.ndarray, int, int] | None:
         import polars as pl
 
         sep, original = self.delimiter, block
@@ -540,17 +563,17 @@ class _Source:
             # str.split() also splits at \x0b, \x0c, \x1c-\x1f and non-ASCII spaces: those, the precise reader
             if b"," in block or not block.isascii() or any(c in block for c in _OTHER_SPACES):
                 return None
-            if b"\t" in block or b"  " in block or b" \n" in block or b"\n " in block or b"\r" in block \
-                    or block[:1] == b" " or block[-1:] == b" ":
-                block = b"\n".join(b",".join(line.split()) for line in block.split(b"\n"))
-            else:  # one space between fields, the common case: no Python loop over the lines
-                block = block.replace(b" ", b",")
-            sep = ","
+            if b" " in block or b"\t" in block or b"\r" in block:
+                lines = _count(block, 10) + (not block.endswith(b"\n"))
+                if b"\t" in block or b"\r" in block or _count(block, 32) != (self.width - 1) * lines:
+                    block = b"\n".join(b",".join(line.split()) for line in block.split(b"\n"))
+                else:  # as many spaces as one between fields: polars finds any line where that is not so
+                    block = block.replace(b" ", b",")
+            sep = ","  # one column, no spaces: the block as it is
         schema = {f"c{j}": pl.Float64 if j in self.used else pl.String for j in range(self.width)}
-        try:
-            frame = pl.read_csv(block, has_header=False, schema=schema, separator=sep, quote_char='"',
-                                raise_if_empty=False)
-        except Exception:  # polars' parse errors share no public base class
+        frame = _polars(lambda: pl.read_csv(block, has_header=False, schema=schema, separator=sep, quote_char='"',
+                                            raise_if_empty=False))
+        if frame is None:
             return None
         if frame.null_count().sum_horizontal().item():
             return None  # a blank line, a short row or an empty cell
@@ -567,7 +590,7 @@ class _Source:
         infinite = int(np.isinf(rows).sum())
         if infinite and infinite > len(_INF.findall(original)):
             return None
-        return rows, newlines
+        return rows, newlines, frame.height
 
     def _select(self, rows: np.ndarray) -> dict[str, np.ndarray]:
         position = {j: k for k, j in enumerate(self.used)}
@@ -600,7 +623,7 @@ class _Source:
         if not rows:
             return {option: np.empty((0,) if idx is None and self.width == 1 or idx and len(idx) == 1
                                      else (0, self.width if idx is None else len(idx)))
-                    for option, idx in self.columns.items()}
+                    for option, idx in self.columns.items()}, 0
         table = _Table(rows, self.names, at, "line", self.label, self.delimiter)
         out = {}
         for option, idx in self.columns.items():
@@ -609,7 +632,7 @@ class _Source:
             else:
                 columns = [self._converted(option, k, lambda j=j: table.column(j)) for k, j in enumerate(idx)]
                 out[option] = columns[0] if len(idx) == 1 else np.column_stack(columns)
-        return out
+        return out, len(rows)
 
     def _converted(self, option: str, k: int, convert: typing.Callable[[], np.ndarray]) -> np.ndarray:
         """convert(), an error ranked after every structural one: by option, then column K."""
@@ -620,13 +643,13 @@ class _Source:
 
     # -- JSON Lines -------------------------------------------------------------------------
 
-    def _fast_records(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int]:
+    def _fast_records(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int, int]:
         """Records {"pred": p, "target": t} of numbers, each with the keys of the first, by polars."""
         if not self.records:
-            return None, 0
-        return self._polars_records(block) or (None, 0)
+            return None, 0, 0
+        return self._polars_records(block) or (None, 0, 0)
 
-    def _polars_records(self, block: bytes) -> tuple[dict[str, np.ndarray], int] | None:
+    def _polars_records(self, block: bytes) -> tuple[dict[str, np.ndarray], int, int] | None:
         import polars as pl
 
         # polars refuses strings, booleans, arrays and objects where a Float64 is, and NaN, 1e999,
@@ -636,9 +659,8 @@ class _Source:
         lines = newlines + (not block.endswith(b"\n"))
         if _count(block, 34) != self.quotes * lines:
             return None
-        try:
-            frame = pl.read_ndjson(block, schema={name: pl.Float64 for name in self.names})
-        except Exception:  # polars' parse errors share no public base class
+        frame = _polars(lambda: pl.read_ndjson(block, schema={name: pl.Float64 for name in self.names}))
+        if frame is None:
             return None
         if frame.height != lines or frame.null_count().sum_horizontal().item():
             return None
@@ -652,7 +674,7 @@ class _Source:
                 out[option] = rows[:, 0] if len(self.names) == 1 else rows
             else:
                 out[option] = rows[:, idx[0]] if len(idx) == 1 else rows[:, idx]
-        return out, newlines
+        return out, newlines, frame.height
 
     def _precise_jsonl(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
         order = self.order[self.first_option]
@@ -691,7 +713,7 @@ class _Source:
                     array = columns[0] if len(idx) == 1 else self._converted(
                         option, len(idx), lambda: inputs._stack(columns, names, self.label))
             out[option] = array[head:]
-        return out
+        return out, len(values) - (line0 >= self.first_at)
 
 
     def _values(self, values: list, numbers: list[int], line0: int) -> object:
@@ -700,6 +722,18 @@ class _Source:
         if line0 >= self.first_at:
             values, numbers = [self.first_value, *values], [self.first_at, *numbers]
         return jsonl_values(values, numbers, self.label)
+
+
+def _polars(parse: typing.Callable):
+    """parse(), or None where polars refuses the bytes: the precise reader then says why."""
+    try:
+        return parse()
+    except Exception:  # polars' parse errors share no public base class
+        return None
+    except BaseException as e:  # a panic in polars' Rust code (pyo3's PanicException) on odd bytes
+        if type(e).__name__ == "PanicException":
+            return None
+        raise
 
 
 def _count(block: bytes, byte: int) -> int:
