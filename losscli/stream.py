@@ -547,8 +547,10 @@ class _Source:
 
     def _fast_table(self, block: bytes) -> tuple[dict[str, np.ndarray] | None, int, int]:
         """The block parsed by polars, its newlines and its rows; None where the precise reader must look."""
-        if b'"' in block and (self.delimiter is None or _count(block, 34) % 2):
-            return None, 0, 0  # R's quoted names in .txt; an unterminated quote (polars drops a character)
+        if not self.used or b'"' in block and (self.delimiter is None or _count(block, 34) % 2):
+            # no column to parse (a selector that picks none: only the errors matter), R's quoted
+            # names in .txt, an unterminated quote (polars drops a character): the precise reader
+            return None, 0, 0
         parsed = self._polars_table(block)
         if parsed is None:
             return None, 0, 0
