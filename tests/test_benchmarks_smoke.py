@@ -40,7 +40,7 @@ def test_unknown_target_is_a_usage_error():
 
 
 def test_blocks_and_engine_rows_run(tmp_path):
-    result = bench("--rows", "20000", "--jsonl", "20000", "--repeat", "1", "--only", "blocks,engine",
+    result = bench("--rows", "5000", "--jsonl", "5000", "--repeat", "1", "--only", "blocks,engine",
                    "--data", str(tmp_path))
     assert result.returncode == 0, result.stderr
     out = result.stdout
