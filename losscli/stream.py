@@ -765,7 +765,8 @@ def _parses(line: str) -> bool:
 
 def _lockstep(groups: list[_Source], progress, total) -> typing.Iterator[dict[str, np.ndarray]]:
     """Blocks of the same rows from every source: a source ahead keeps what the others lack."""
-    with ThreadPoolExecutor(2) as pool:
+    # .npy sources are sliced from their map: a pool only for the sources that are parsed
+    with ThreadPoolExecutor(2) if any(g.kind != "npy" for g in groups) else _NoPool() as pool:
         streams = [group.blocks(pool) for group in groups]
         buffered: list[deque] = [deque() for _ in groups]  # [dict of rows, first row not yet given]
         counts = [0] * len(groups)
@@ -810,6 +811,14 @@ def _lockstep(groups: list[_Source], progress, total) -> typing.Iterator[dict[st
                 if b[0][1] == len(next(iter(block.values()))):
                     b.popleft()
             yield out
+
+
+class _NoPool:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 def _settle(groups: list[_Source], streams: list, failed: int, error: LossCliError) -> typing.NoReturn:
