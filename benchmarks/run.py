@@ -22,6 +22,18 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
   parsers  why polars parses the large CSVs: losscli's block reader (polars) vs pandas in
            chunks (one thread, and two threads on blocks), pyarrow's streaming reader, and
            with --slow losscli's own pure-Python reader; each computes the MSE (informative).
+  blocks   stream.row_blocks itself (what the engine calls), summing the MSE over its blocks, until
+           the engine reads every source through it: the CSV file vs polars streaming (<= 1.1);
+           `cat csv |` into stdin (<= 1.2 of the file) and two process substitutions of one
+           column each (<= 1.3), both <= 250 MiB; a JSON Lines file of --jsonl records vs
+           pl.scan_ndjson streaming (<= 1.5); the floor of two designs on the same file:
+           polars' own collect_batches() to NumPy, and pl.read_csv of 8 MiB blocks, no checks.
+  engine   the command-line rows of the engine issue, each vs the plain reduction of the CSV:
+           stdin pipe (<= 1.2), process substitution (<= 1.3), --top 10, --hist,
+           -r none --fail-above X (peak RSS at rows and, with --flat, 4x rows: flat), -r none
+           -f csv, -r none -f jsonl, --grad -f csv (informative); a 3 MB CSV read once (the
+           opens of the file counted); the 10M plain reduction vs polars streaming (<= 1.1);
+           JSON Lines vs pl.scan_ndjson (<= 1.5); a tiny inline call vs import numpy (<= 1.6).
 
 Every measured command is a separate process (sys.executable, or the losscli console script
 beside it: a pyenv shim would add ~130 ms of bash to every call). Each group runs one warm-up
@@ -55,7 +67,7 @@ import time
 from pathlib import Path
 
 PY = sys.executable
-TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers")
+TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine")
 CLASSES = 100
 
 
@@ -72,7 +84,7 @@ def losscli_command() -> list[str]:
 # ru_maxrss starts from the RSS of the process that forked it, so a big harness would set a
 # floor under every peak RSS it reports.
 
-FILES = {"csv": ["mse_{n}.csv"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
+FILES = {"csv": ["mse_{n}.csv"], "jsonl": ["mse_{n}.jsonl"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
          "logits": [f"logits_{{n}}x{CLASSES}.npy", "labels_{n}.npy"]}
 
 
@@ -89,6 +101,12 @@ def generate(kind: str, n: int, outs: list[str]) -> None:
     if kind == "npy":
         np.save(outs[0], pred)
         np.save(outs[1], target)
+        return
+    if kind == "jsonl":  # records {"pred": p, "target": t}, one a line (5M ~ 280 MB)
+        with open(outs[0], "w") as f:
+            for i in range(0, n, 1_000_000):
+                f.writelines(f'{{"pred": {p!r}, "target": {t!r}}}\n' for p, t in zip(pred[i:i + 1_000_000].tolist(),
+                                                                                 target[i:i + 1_000_000].tolist()))
         return
     with open(outs[0], "w") as f:
         f.write("pred,target\n")
@@ -441,11 +459,163 @@ def bench_parsers(a, L, data):
         compare("parsers", ours, anchor, None)
 
 
+# ---- row_blocks and the engine's targets ----------------------------------------------------
+
+BLOCK_SUM = """
+import sys
+import losscli.stream as stream
+from losscli.inputs import Sources
+per = dict(a.split("=", 1) for a in sys.argv[1:])
+sources = Sources()
+blocks = stream.row_blocks(per, sources, 4 << 20)
+if blocks is None:  # small: read whole, as the engine then does
+    blocks = [{option: sources.load(option, source) for option, source in per.items()}]
+s = n = 0.0
+for b in blocks:
+    d = b["--pred"] - b["--target"]
+    s += float(d @ d)
+    n += len(d)
+print(s / n)
+"""
+
+
+def shell(name: str, script: str, **kw) -> Cmd:
+    """A pipeline or a process substitution: bash runs it; peak RSS is its largest process."""
+    return Cmd(name, ["bash", "-c", script], **kw)
+
+
+def quoted(argv: list[str]) -> str:
+    import shlex
+
+    return " ".join(map(shlex.quote, argv))
+
+
+def bench_blocks(a, L, data):
+    csv, = data_file(data, "csv", a.rows)
+    jsonl, = data_file(data, "jsonl", a.jsonl)
+    blocks = [PY, "-c", BLOCK_SUM]
+    c = quoted([str(csv)])
+    file = Cmd("row_blocks file", [*blocks, f"--pred={csv}:pred", f"--target={csv}:target"], needs=["polars"])
+    stdin = shell("row_blocks stdin", f"cat {c} | {quoted(blocks)} --pred=-:pred --target=-:target", needs=["polars"])
+    subst = shell("row_blocks <(cut)", f"{quoted(blocks)} --pred=<(cut -d, -f1 {c}) --target=<(cut -d, -f2 {c})",
+                  needs=["polars"])
+    polars = py(f"import polars as pl; print(pl.scan_csv({str(csv)!r}).select(((pl.col('pred') - pl.col('target'))**2)"
+                f".mean()).collect(engine='streaming').item())", "polars streaming", ["polars"])
+    batches = py(f"import polars as pl\ns = n = 0\nfor b in pl.scan_csv({str(csv)!r}).collect_batches():\n"
+                 "    d = b['pred'].to_numpy() - b['target'].to_numpy(); s += float(d @ d); n += len(d)\nprint(s / n)",
+                 "floor: collect_batches", ["polars"])
+    read_blocks = py("import polars as pl\n"
+                     f"f = open({str(csv)!r}, 'rb'); f.readline(); rest = b''; s = n = 0\n"
+                     "schema = {'a': pl.Float64, 'b': pl.Float64}\n"
+                     "while data := f.read(8 << 20):\n"
+                     "    data = rest + data; cut = data.rfind(b'\\n') + 1; rest = data[cut:]\n"
+                     "    x = pl.read_csv(data[:cut], has_header=False, schema=schema).to_numpy()\n"
+                     "    d = x[:, 0] - x[:, 1]; s += float(d @ d); n += len(d)\nprint(s / n)",
+                     "floor: read_csv blocks", ["polars"])
+    ndjson_ours = Cmd("row_blocks jsonl", [*blocks, f"--pred={jsonl}:pred", f"--target={jsonl}:target"],
+                      needs=["polars"])
+    ndjson = py(f"import polars as pl; print(pl.scan_ndjson({str(jsonl)!r}).select(((pl.col('pred') - "
+                "pl.col('target'))**2).mean()).collect(engine='streaming').item())", "pl.scan_ndjson", ["polars"])
+    measure([file, stdin, subst, polars, batches, read_blocks, ndjson_ours, ndjson], a.repeat)
+    compare("7 blocks file", file, polars, 1.1)
+    compare("7 blocks file", file, batches, None)
+    compare("7 blocks file", file, read_blocks, None)
+    compare("7 blocks stdin", stdin, file, 1.2, vs="row_blocks file")
+    bound("7 blocks stdin", "peak RSS bound", stdin.peak, 250)
+    compare("7 blocks <(cut)", subst, file, 1.3, vs="row_blocks file")
+    bound("7 blocks <(cut)", "peak RSS bound", subst.peak, 250)
+    compare("7 blocks jsonl", ndjson_ours, ndjson, 1.5)
+
+
+OPENS = """
+import builtins, os, sys
+path, argv = os.path.realpath(sys.argv[1]), sys.argv[2:]
+opened = []
+real_open, real_os_open = builtins.open, os.open
+def counted(file, *a, **k):
+    if isinstance(file, (str, bytes, os.PathLike)) and os.path.realpath(file) == path:
+        opened.append(file)
+    return real_open(file, *a, **k)
+def os_counted(file, *a, **k):
+    if os.path.realpath(file) == path:
+        opened.append(file)
+    return real_os_open(file, *a, **k)
+builtins.open, os.open = counted, os_counted
+sys.argv = ["losscli", *argv]
+from losscli.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(len(opened), file=sys.stderr)
+"""
+
+
+def bench_engine(a, L, data):
+    csv, = data_file(data, "csv", a.rows)
+    jsonl, = data_file(data, "jsonl", a.jsonl)
+    c = quoted([str(csv)])
+    mse = [*L, "mse", "--pred", f"{csv}:pred", "--target", f"{csv}:target"]
+    plain = Cmd("plain reduction", [*mse, "-q"])
+    rows = [
+        (shell("stdin pipe", f"cat {c} | {quoted(L)} mse --pred -:pred --target -:target -q"), 1.2, 250),
+        (shell("process substitution", f"{quoted(L)} mse --pred <(cut -d, -f1 {c}) --target <(cut -d, -f2 {c}) -q"),
+         1.3, 250),
+        (Cmd("--top 10", [*mse, "--top", "10", "-q"], stdout_devnull=True), None, None),
+        (Cmd("--hist", [*mse, "--hist"], stdout_devnull=True), None, None),
+        (Cmd("-r none --fail-above 1e9", [*mse, "-r", "none", "--fail-above", "1e9", "-q"], stdout_devnull=True),
+         None, None),
+        (Cmd("-r none -f csv", [*mse, "-r", "none", "-f", "csv"], stdout_devnull=True), None, None),
+        (Cmd("-r none -f jsonl", [*mse, "-r", "none", "-f", "jsonl"], stdout_devnull=True), None, None),
+        (Cmd("--grad -f csv", [*mse, "--grad", "-f", "csv"], stdout_devnull=True), None, None),
+    ]
+    polars = py(f"import polars as pl; print(pl.scan_csv({str(csv)!r}).select(((pl.col('pred') - pl.col('target'))**2)"
+                f".mean()).collect(engine='streaming').item())", "polars streaming", ["polars"])
+    ours_jsonl = Cmd("losscli jsonl", [*L, "mse", "--pred", f"{jsonl}:pred", "--target", f"{jsonl}:target", "-q"])
+    ndjson = py(f"import polars as pl; print(pl.scan_ndjson({str(jsonl)!r}).select(((pl.col('pred') - "
+                "pl.col('target'))**2).mean()).collect(engine='streaming').item())", "pl.scan_ndjson", ["polars"])
+    tiny = Cmd("tiny inline", [*L, "mse", "--pred", "2,3,4", "--target", "2.5,3.5,4.5", "-q"])
+    numpy = py("import numpy", "import numpy")
+    measure([plain, *(cmd for cmd, _, _ in rows), polars, ours_jsonl, ndjson, tiny, numpy], a.repeat)
+    for cmd, limit, rss in rows:
+        compare(f"8 {cmd.name}", cmd, plain, limit, vs="plain reduction")
+        if rss:
+            bound(f"8 {cmd.name}", "peak RSS bound", cmd.peak, rss)
+    compare("8 plain", plain, polars, 1.1)
+    compare("8 jsonl", ours_jsonl, ndjson, 1.5)
+    compare("8 startup", tiny, numpy, 1.6)
+    if a.flat:
+        big, = data_file(data, "csv", 4 * a.rows)
+        gate = rows[4][0]
+        four = Cmd("-r none --fail-above, 4x rows", [*L, "mse", "--pred", f"{big}:pred", "--target", f"{big}:target",
+                                                    "-r", "none", "--fail-above", "1e9", "-q"], stdout_devnull=True)
+        measure([four], a.repeat)
+        if four.peak and gate.peak:
+            ROWS.append(["8 gate flat", f"RSS at {4 * a.rows:,} rows", fmt_mib(four.peak), fmt_mib(gate.peak),
+                         f"{four.peak / gate.peak:.2f}", "<= 1.25", verdict(four.peak / gate.peak, 1.25),
+                         f"wall {fmt_time(four.wall)}"])
+    # a 3 MB CSV, below the size that streams: how many times the command opens it
+    small = data / "mse_3mb.csv"
+    if not small.exists():
+        with open(csv) as f, open(small, "w") as out:
+            header = f.readline()
+            out.write(header)
+            while out.tell() < 3 << 20:
+                out.write(f.readline() or (f.seek(0), f.readline(), f.readline())[2])  # from the top again
+    probe = subprocess.run([PY, "-c", OPENS, str(small), "mse", "--pred", f"{small}:pred", "--target",
+                            f"{small}:target", "-q"], capture_output=True, text=True, check=False)
+    opens = (probe.stderr.strip().splitlines() or ["?"])[-1]
+    ROWS.append(["8 3 MB one read", "opens of the file", opens, "1", "-", "<= 1",
+                 "PASS" if opens == "1" else "FAIL", ""])
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=float, default=1e7, help="rows of the CSV and elements of the .npy pair (1e7)")
     p.add_argument("--logits", type=float, default=1e6, help="rows of the cross-entropy logits (1e6)")
-    p.add_argument("--quick", action="store_true", help="small sizes for a smoke run: 2e5 rows, 1e5 x 100 logits")
+    p.add_argument("--jsonl", type=float, default=5e6, help="records of the JSON Lines file (5e6)")
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes for a smoke run: 2e5 rows, 1e5 x 100 logits, 1e5 JSON Lines records")
     p.add_argument("--repeat", type=int, default=5, help="timed runs of each command, after one warm-up (5)")
     p.add_argument("--only", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)}")
     p.add_argument("--slow", action="store_true", help="also numpy.loadtxt on the CSV (~8 s a run at 10M rows)")
@@ -457,8 +627,8 @@ def main(argv=None) -> int:
     if a.generate:
         return generate(a.generate[0], int(a.generate[1]), a.generate[2:]) or 0
     if a.quick:
-        a.rows, a.logits = 2e5, 1e5
-    a.rows, a.logits = int(a.rows), int(a.logits)
+        a.rows, a.logits, a.jsonl = 2e5, 1e5, 1e5
+    a.rows, a.logits, a.jsonl = int(a.rows), int(a.logits), int(a.jsonl)
     only = [t.strip() for t in a.only.split(",") if t.strip()]
     unknown = sorted(set(only) - set(TARGETS))
     if unknown:
@@ -469,7 +639,7 @@ def main(argv=None) -> int:
     linear = None
     for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
                         ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear),
-                        ("parsers", bench_parsers)):
+                        ("parsers", bench_parsers), ("blocks", bench_blocks), ("engine", bench_engine)):
         if name in only:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             out = bench(a, L, a.data)

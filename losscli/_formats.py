@@ -130,9 +130,19 @@ def read_json(text: str, label: str) -> object:
 
 
 def read_jsonl(text: str, label: str) -> object:
+    values, numbers = jsonl_lines(text, label)
+    return jsonl_values(values, numbers, label)
+
+
+def jsonl_lines(text: str, label: str, line0: int = 0) -> tuple[list, list[int]]:
+    """The values of the non-blank lines of TEXT and their line numbers (LINE0 lines come before it)."""
     lines = text.split("\n")
-    numbers = [n for n, line in enumerate(lines, 1) if line.strip()]
-    values = [loads(lines[n - 1], label, n) for n in numbers]
+    numbers = [n for n, line in enumerate(lines, line0 + 1) if line.strip()]
+    return [loads(lines[n - line0 - 1], label, n) for n in numbers], numbers
+
+
+def jsonl_values(values: list, numbers: list[int], label: str) -> object:
+    """Records, or an array of the values, of the lines of a JSON Lines file."""
     if not values:
         raise InputError(f"{label} holds no numbers")
     if any(isinstance(value, dict) for value in values):
@@ -150,6 +160,9 @@ def parses(line: str) -> bool:
         return True
     except (ValueError, RecursionError):
         return False
+
+
+_SCALARS = {int, float, type(None)}  # null is NaN, as pandas reads it
 
 
 class _Bad(Exception):
@@ -170,17 +183,17 @@ def json_array(value: object, locate: typing.Callable[[list[int]], str]) -> np.n
 
 def _shape(value: object, depth: int) -> tuple[int, ...]:
     """The shape of a nested list of numbers; checked first so numpy never builds an object array."""
-    if type(value) in (int, float):
+    if type(value) in (int, float) or (value is None and depth):  # null in an array: a missing value, NaN
         return ()
     if not isinstance(value, list):
         raise _Bad(f"{describe(value)} is not a number", [])
     if depth >= _MAX_DEPTH:
         raise _Bad(f"nested too deeply (more than {_MAX_DEPTH} levels)", [])
     types = set(map(type, value))
-    if types <= {int, float}:
+    if types <= _SCALARS:
         return (len(value),)
     for i, item in enumerate(value):
-        if type(item) not in (int, float, list):
+        if type(item) not in (*_SCALARS, list):
             raise _Bad(f"{describe(item)} is not a number", [i])
     if types != {list}:
         i = next(i for i, item in enumerate(value) if isinstance(item, list) != isinstance(value[0], list))
@@ -289,4 +302,5 @@ def _checked_npy(f: typing.BinaryIO, where: str, size: int, fmt, mmap: bool = Fa
 
 def _reason(e: Exception) -> str:
     text = str(e).splitlines()[0] if str(e).strip() else type(e).__name__
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)  # e.g. ast's "<ast.Name object at 0x7f...>": the same every run
     return text if text.isprintable() and len(text) <= 200 else shown(text, 200)

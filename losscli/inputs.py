@@ -65,7 +65,40 @@ class Sources:
         self._delimiter = _parse_delimiter(delimiter)
         self._cache: dict[str, tuple[str, object]] = {}  # realpath or "-" -> (label, parsed content)
         self._stdin_users: list[tuple[str, str | None]] = []  # (option, selector)
+        # key -> (bytes already read, the stream still open or None at its end): what
+        # losscli.stream.row_blocks read of a pipe to see its size, so that a pipe is read once
+        self.pending: dict[str, tuple[bytes, typing.BinaryIO | None]] = {}
         self.reads = 0  # files and stdin actually read (the cache test counts them)
+
+    @property
+    def delimiter(self) -> str | None:
+        """--delimiter as parsed: one character, None (runs of whitespace) or "auto"."""
+        return self._delimiter
+
+    def claim_stdin(self, option: str, selector: str | None) -> None:
+        """Options may share stdin only when each picks its own columns from it."""
+        for user, user_selector in self._stdin_users:
+            if user != option and (selector is None or user_selector is None):
+                raise UsageError(f"stdin is already read by {user}; at most one option can read '-'")
+        self._stdin_users.append((option, selector))
+
+    def stdin_stream(self) -> typing.BinaryIO:
+        stream = self._stdin if self._stdin is not None else getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError("stdin is not available")
+        try:
+            if stream.isatty():  # waiting for a person to type data is never what was meant
+                raise UsageError("stdin is a terminal: pipe data in (cmd | losscli ... -) or name a file")
+        except (OSError, ValueError) as e:  # ValueError: a closed stream
+            raise InputError(f"cannot read stdin: {getattr(e, 'strerror', None) or e}") from None
+        return stream
+
+    def _rest(self, key: str, stream: typing.BinaryIO, label: str) -> bytes | bytearray:
+        """All of a stream, after what row_blocks already read of it."""
+        head, rest = self.pending.pop(key, (b"", stream))
+        if rest is None:
+            return head
+        return _read_capped(rest, label, bytearray(head))
 
     def load(self, option: str, source: str) -> np.ndarray:
         """The numeric array that SOURCE holds; OPTION (e.g. "--pred") starts every error message."""
@@ -87,11 +120,7 @@ class Sources:
             return _parse_inline(source)
         tokens = None if selector is None else _selector_names(selector, source)
         if path == "-":
-            # Options may share stdin only when each picks its own columns from it.
-            for user, user_selector in self._stdin_users:
-                if user != option and (selector is None or user_selector is None):
-                    raise UsageError(f"stdin is already read by {user}; at most one option can read '-'")
-            self._stdin_users.append((option, selector))
+            self.claim_stdin(option, selector)
             key = "-"
         elif os.path.isdir(path):
             raise InputError(f"{path!r} is a directory, not a data file")
@@ -100,6 +129,15 @@ class Sources:
         if key not in self._cache:
             self._cache[key] = self._read(path)
         label, parsed = self._cache[key]
+        if isinstance(parsed, _EmptyNpy):  # torch reads it: the mean of no elements is nan, the sum 0
+            array = parsed.view(np.ndarray)
+            if tokens is None:
+                return array
+            if array.ndim != 2:
+                raise UsageError(f"{label} holds an array of shape {array.shape}; the selector "
+                                 f"{shown(','.join(tokens))} needs a 2-D array")
+            idx = _column_indices(tokens, None, array.shape[1], label)
+            return array[:, idx[0]] if len(idx) == 1 else array[:, idx]
         array = _select(parsed, tokens, label)
         if array.size == 0:
             raise InputError(f"{label} holds no numbers")
@@ -110,30 +148,35 @@ class Sources:
         if path == "-":
             return "stdin", self._parse(self._stdin_bytes(), "", "stdin")
         label = path if path.isprintable() else repr(path)
-        extension = os.path.splitext(path)[1].lower()
+        extension, compression = file_format(path)
+        key = os.path.realpath(path)
         try:
             mode = os.stat(path).st_mode
             if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # /dev/zero, /dev/urandom, a disk: refused unopened
                 raise InputError(f"{label} is a device, not a data file")
-            with open(path, "rb") as f:
-                if not stat.S_ISREG(mode):  # a pipe such as <(cut -d, -f1 run.csv): length unknown
-                    data = _read_capped(f, label)
-                elif extension in (".npy", ".npz"):
-                    return label, read_numpy(f, label, os.fstat(f.fileno()).st_size, mmap=True)
-                else:
-                    data = f.read()
+            if key in self.pending:  # row_blocks read its start: what follows is still in the open stream
+                data = self._rest(key, None, label)
+            elif extension in _COLUMNAR:
+                raise InputError(f"{label}: {_COLUMNAR[extension]} is not supported yet; losscli reads "
+                                 "CSV/TSV/TXT, JSON, JSON Lines and .npy/.npz (export the columns to one of them)")
+            else:
+                with open(path, "rb") as f:
+                    if compression:
+                        data = _read_capped(open_compressed(f, compression, label), label)
+                    elif not stat.S_ISREG(mode):  # a pipe such as <(cut -d, -f1 run.csv): length unknown
+                        data = _read_capped(f, label)
+                    elif extension in (".npy", ".npz"):
+                        return label, _marked(read_numpy(f, label, os.fstat(f.fileno()).st_size, mmap=True))
+                    else:
+                        data = f.read()
         except OSError as e:
             raise InputError(f"cannot read {path!r}: {e.strerror or e}") from None
         return label, self._parse(data, extension, label)
 
     def _stdin_bytes(self) -> bytes | bytearray:
-        stream = self._stdin if self._stdin is not None else getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            raise InputError("stdin is not available")
+        stream = self.stdin_stream()
         try:
-            if stream.isatty():  # waiting for a person to type data is never what was meant
-                raise UsageError("stdin is a terminal: pipe data in (cmd | losscli ... -) or name a file")
-            return _read_capped(stream, "stdin")
+            return self._rest("-", stream, "stdin")
         except (InputError, UsageError):
             raise
         except (OSError, ValueError) as e:  # ValueError: a closed stream
@@ -141,7 +184,7 @@ class Sources:
 
     def _parse(self, data: bytes | bytearray, extension: str, label: str) -> object:
         if extension in (".npy", ".npz"):
-            return read_numpy(io.BytesIO(data), label, len(data))
+            return _marked(read_numpy(io.BytesIO(data), label, len(data)))
         if extension in _DELIMITERS:
             delimiter = _DELIMITERS[extension] if self._delimiter == _AUTO else self._delimiter
             return _read_table(_decode(data, label), delimiter, label)
@@ -154,7 +197,11 @@ class Sources:
     def _sniff(self, data: bytes | bytearray, label: str) -> object:
         """Parse stdin or an extension-less file by its content."""
         if data.startswith((NPY_MAGIC, *ZIP_MAGICS)):
-            return read_numpy(io.BytesIO(data), label, len(data))
+            return _marked(read_numpy(io.BytesIO(data), label, len(data)))
+        for magic, kind in _COLUMNAR_MAGICS:
+            if data.startswith(magic):
+                raise InputError(f"{label}: {kind} is not supported yet; losscli reads CSV/TSV/TXT, JSON, "
+                                 "JSON Lines and .npy/.npz (export the columns to one of them)")
         text = _decode(data, label)
         if text.lstrip()[:1] in ("[", "{"):
             try:
@@ -167,8 +214,70 @@ class Sources:
         if self._delimiter != _AUTO:
             return _read_table(text, self._delimiter, label)
         first = next((line for line in text.split("\n") if line.strip()), "")
-        # ';' before ',': a line '1,5;2,5' is two numbers with decimal commas, not three fields
-        return _read_table(text, next((d for d in "\t;," if d in first), None), label)
+        return _read_table(text, sniff_delimiter(first), label)
+
+
+def sniff_delimiter(first: str) -> str | None:
+    """The delimiter of stdin or a file without extension, from its first non-blank line."""
+    # ';' before ',': a line '1,5;2,5' is two numbers with decimal commas, not three fields
+    return next((d for d in "\t;," if d in first), None)
+
+
+class _EmptyNpy(np.ndarray):
+    """An .npy array of no rows, shape (0,) or (0, C): read as it is, where other empty inputs are refused."""
+
+
+def _marked(parsed: object) -> object:
+    if isinstance(parsed, np.ndarray) and parsed.ndim and parsed.shape[0] == 0:
+        return parsed.view(_EmptyNpy)
+    return parsed
+
+
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma", ".zst": "zstd"}
+_COLUMNAR = {".parquet": "Parquet", ".arrow": "Arrow", ".feather": "Arrow (Feather)", ".ipc": "Arrow"}
+_COLUMNAR_MAGICS = ((b"PAR1", "Parquet"), (b"ARROW1", "Arrow"))
+
+
+def file_format(path: str) -> tuple[str, str | None]:
+    """(the extension that picks the format, the compression or None): x.csv.gz is CSV in gzip."""
+    stem, extension = os.path.splitext(path)
+    extension = extension.lower()
+    compression = _COMPRESSIONS.get(extension)
+    if compression:
+        extension = os.path.splitext(stem)[1].lower()
+    return extension, compression
+
+
+def open_compressed(f: typing.BinaryIO, compression: str, label: str) -> typing.BinaryIO:
+    """A binary stream of the decompressed bytes of F; read errors become InputError."""
+    if compression == "zstd":
+        try:
+            import zstandard
+        except ImportError:
+            raise InputError(f"{label} is zstd-compressed: reading it needs the 'zstandard' package "
+                             "(pip install zstandard), or decompress it first (zstd -d)") from None
+        return _Checked(zstandard.ZstdDecompressor().stream_reader(f), label)
+    module = __import__(compression)
+    return _Checked(module.open(f, "rb"), label)
+
+
+class _Checked:
+    """A decompressing stream whose errors (bad magic, a truncated or corrupt stream) are InputError."""
+
+    def __init__(self, stream: typing.BinaryIO, label: str) -> None:
+        self.stream, self.label = stream, label
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except InputError:
+            raise
+        except Exception as e:  # gzip.BadGzipFile, EOFError, lzma.LZMAError, OSError, zstd errors...
+            raise InputError(f"{self.label} cannot be decompressed: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
+                from None
 
 
 def _parse_delimiter(value: str | None) -> str | None:
@@ -210,8 +319,8 @@ def _selector_names(selector: str, source: str) -> list[str]:
     return names
 
 
-def _read_capped(stream: typing.BinaryIO, label: str) -> bytearray:
-    data = bytearray()
+def _read_capped(stream: typing.BinaryIO, label: str, data: bytearray | None = None) -> bytearray:
+    data = bytearray() if data is None else data
     while chunk := stream.read(1 << 20):
         data += chunk
         if len(data) > STREAM_LIMIT:  # e.g. <(yes 1): refused instead of filling the memory
@@ -222,15 +331,17 @@ def _read_capped(stream: typing.BinaryIO, label: str) -> bytearray:
     return data
 
 
-def _decode(data: bytes | bytearray, label: str) -> str:
+def _decode(data: bytes | bytearray, label: str, line0: int | None = None) -> str:
+    """UTF-8 text (a BOM at the start dropped); LINE0: a block of a file, after that many lines."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig" if line0 is None else "utf-8")
     except UnicodeDecodeError as e:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")) and _is_utf16(data):
+        if line0 is None and data.startswith((b"\xff\xfe", b"\xfe\xff")) and _is_utf16(data):
             raise InputError(f"{label} is UTF-16 text; losscli reads UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)") \
                 from None
-        line = data.count(b"\n", 0, e.start) + 1
-        raise InputError(f"{label} line {line} is not UTF-8 text (byte 0x{data[e.start]:02x})") from None
+        where = e.object  # after a BOM, which utf-8-sig drops before decoding
+        line = (line0 or 0) + where.count(b"\n", 0, e.start) + 1
+        raise InputError(f"{label} line {line} is not UTF-8 text (byte 0x{where[e.start]:02x})") from None
 
 
 def _is_utf16(data: bytes | bytearray) -> bool:
@@ -288,11 +399,25 @@ def _tabled(parsed: object, label: str) -> object:
 
 def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
     """CSV/TSV (the csv module's quoting rules) or whitespace-separated text; detects a header row."""
+    rows, at = table_rows(text, delimiter, label)
+    if not rows:
+        raise InputError(f"{label} holds no numbers" + ("" if text.strip() else " (an empty file)"))
+    check_widths(rows, at, rows[0], at[0], delimiter, label)
+    names = None
+    if is_header(rows[0]):
+        names, rows, at = [cell.strip() for cell in rows[0]], rows[1:], at[1:]
+        if not rows:
+            raise InputError(f"{label} holds no numbers (a header row and no data)")
+    return _Table(rows, names, at, "line", label, delimiter)
+
+
+def table_rows(text: str, delimiter: str | None, label: str, line0: int = 0) -> tuple[list, typing.Sequence[int]]:
+    """The rows of cells of TEXT and the line of each (LINE0 lines come before TEXT), blank ones left out."""
     if delimiter is None:
         rows = [line.split() for line in text.split("\n")]
         if '"' in text:  # R's write.table quotes names and strings: "pred" "target"
             rows = [[_unquote(cell) for cell in row] for row in rows]
-        at: typing.Sequence[int] = range(1, len(rows) + 1)
+        at: typing.Sequence[int] = range(line0 + 1, line0 + len(rows) + 1)
     else:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
         try:
@@ -300,31 +425,45 @@ def _read_table(text: str, delimiter: str | None, label: str) -> _Table:
                 rows, at = [], []
                 for cells in reader:
                     rows.append(cells)
-                    at.append(reader.line_num)
+                    at.append(line0 + reader.line_num)
             else:  # one row per line
                 rows = list(reader)
-                at = range(1, len(rows) + 1)
+                at = range(line0 + 1, line0 + len(rows) + 1)
         except csv.Error as e:
-            raise InputError(f"{label} line {reader.line_num}: {e}") from None
+            raise InputError(f"{label} line {line0 + reader.line_num}: {e}") from None
     kept = [i for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
     if len(kept) < len(rows):  # blank lines, and lines of empty fields (',,,' from a spreadsheet)
         rows, at = [rows[i] for i in kept], [at[i] for i in kept]
-    if not rows:
-        raise InputError(f"{label} holds no numbers" + ("" if text.strip() else " (an empty file)"))
-    width = len(rows[0])
-    if len(set(map(len, rows))) > 1:
-        i = next(i for i, row in enumerate(rows) if len(row) != width)
-        message = f"{label} line {at[i]} has {len(rows[i])} fields, expected {width} (as line {at[0]})"
-        longer = max(rows[0], rows[i], key=len)
-        if delimiter == "," and all(map(_INTEGER.fullmatch, longer)):
-            message += f" ({_DECIMAL_COMMA}; if another character separates the columns, pass --delimiter)"
-        raise InputError(message)
-    names = None
-    if is_header(rows[0]):
-        names, rows, at = [cell.strip() for cell in rows[0]], rows[1:], at[1:]
-        if not rows:
-            raise InputError(f"{label} holds no numbers (a header row and no data)")
-    return _Table(rows, names, at, "line", label, delimiter)
+    return rows, at
+
+
+def check_widths(rows: list, at: typing.Sequence[int], first: list[str], first_at: int, delimiter: str | None,
+                 label: str) -> None:
+    """Every row has as many fields as FIRST, the first row of the table (on line FIRST_AT)."""
+    width = len(first)
+    if all(len(row) == width for row in rows):
+        return
+    i = next(i for i, row in enumerate(rows) if len(row) != width)
+    message = f"{label} line {at[i]} has {len(rows[i])} fields, expected {width} (as line {first_at})"
+    longer = max(first, rows[i], key=len)
+    if delimiter == "," and all(map(_INTEGER.fullmatch, longer)):
+        message += f" ({_DECIMAL_COMMA}; if another character separates the columns, pass --delimiter)"
+    else:
+        other = _even_delimiter([first, rows[i]], delimiter)
+        if other:
+            message += f" (is the delimiter {other!r}? try -d {other!r})"
+    raise InputError(message)
+
+
+def _even_delimiter(rows: list[list[str]], delimiter: str | None) -> str | None:
+    """Another delimiter that splits each of these rows (as its line was) into the same number of fields."""
+    lines = [(delimiter or " ").join(row) for row in rows]
+    for other in (";", "\t", "|", ","):
+        if other != delimiter:
+            counts = {line.count(other) for line in lines}
+            if len(counts) == 1 and counts.pop() > 0:
+                return other
+    return None
 
 
 def is_header(cells: list[str]) -> bool:
@@ -335,15 +474,42 @@ def is_header(cells: list[str]) -> bool:
     return any(_NAME.match(cell) and not _NUMBER.fullmatch(cell) for cell in cells)
 
 
+INDEX_ROWS = 100  # the rows that show a column to be an index: 0, 1, 2, ...
+_INDEX_NAMES = ("", "Unnamed: 0")  # how pandas' to_csv and read_csv name the index column
+
+
+def check_index_column(names: list[str], first_cells: list[str], label: str) -> None:
+    """Refuse a table whose first column is pandas' index (an empty or 'Unnamed: 0' header over 0, 1, 2, ...)
+    when no columns are selected: it would be read as data. FIRST_CELLS: that column's first INDEX_ROWS cells."""
+    if len(names) < 2 or names[0] not in _INDEX_NAMES or not first_cells:
+        return
+    if all(cell.strip(" \t") == str(i) for i, cell in enumerate(first_cells)):
+        data = ",".join(f'"{name}"' if "," in name or '"' in name else name for name in names[1:])
+        raise InputError(
+            f"{label} starts with an index column (header {shown(names[0])} over 0, 1, 2, ..., as pandas' "
+            f"to_csv writes it), which is not data: select the data columns, as {label}:{data}"
+        )
+
+
 def _unquote(cell: str) -> str:
     return cell[1:-1].replace('""', '"') if len(cell) > 1 and cell[0] == cell[-1] == '"' else cell
 
 
-def _numbers(cells: list[str], where: typing.Callable[[int], str], delimiter: str | None) -> np.ndarray:
-    """Text cells as float64; WHERE(i) names the place of cell i in an error message."""
+MISSING = ("", "NA", "null")  # missing values as pandas and R write them (nan and NaN are numbers): NaN
+
+
+def _numbers(cells: list[str], where: typing.Callable[[int], str], delimiter: str | None,
+             missing: bool = True) -> np.ndarray:
+    """Text cells as float64; WHERE(i) names the place of cell i in an error message.
+    With MISSING, an empty cell, NA or null is NaN."""
     if not all(map(_NUMBER.fullmatch, cells)):
-        i = next(i for i, cell in enumerate(cells) if not _NUMBER.fullmatch(cell))
-        raise InputError(f"{where(i)}: {_not_a_number(cells[i], delimiter)}")
+        bad = [i for i, cell in enumerate(cells) if not _NUMBER.fullmatch(cell)]
+        for i in bad:
+            if not missing or cells[i].strip(" \t") not in MISSING:
+                raise InputError(f"{where(i)}: {_not_a_number(cells[i], delimiter)}")
+        cells = list(cells)
+        for i in bad:
+            cells[i] = "nan"
     array = np.array(cells, dtype=np.float64)
     infinite = np.isinf(array)
     if infinite.any():  # 1e999 is refused rather than read as inf; inf itself is a number
@@ -387,15 +553,12 @@ def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
     if isinstance(parsed, np.ndarray):
         if tokens is None or parsed.size == 0:
             return parsed  # an empty array is refused by the caller
-        if parsed.ndim != 2:
-            raise UsageError(
-                f"{label} holds an array of shape {parsed.shape}; the selector {shown(','.join(tokens))} "
-                "needs a table, a 2-D array, a JSON object or an .npz archive"
-            )
-        idx = _column_indices(tokens, None, parsed.shape[1], label)
+        idx = array_columns(parsed.shape, tokens, label)
         return parsed[:, idx[0]] if len(idx) == 1 else parsed[:, idx]
     if isinstance(parsed, _Table):
         if tokens is None:
+            if parsed.names and not parsed.records:
+                check_index_column(parsed.names, [row[0] for row in parsed.rows[:INDEX_ROWS]], label)
             return parsed.matrix()
         idx = _column_indices(tokens, parsed.names, parsed.ncols, label)
         if len(idx) == 1:
@@ -422,6 +585,16 @@ def _select(parsed: object, tokens: list[str] | None, label: str) -> np.ndarray:
             raise InputError(f"no {what} {shown(token)} in {label} ({what}s: {listed(names)})")
     columns = [get(name) for name in tokens]
     return columns[0] if len(columns) == 1 else _stack(columns, tokens, label)
+
+
+def array_columns(shape: tuple[int, ...], tokens: list[str], label: str) -> list[int]:
+    """The columns of a 2-D array that a selector picks (1-based indices)."""
+    if len(shape) != 2:
+        raise UsageError(
+            f"{label} holds an array of shape {shape}; the selector {shown(','.join(tokens))} "
+            "needs a table, a 2-D array, a JSON object or an .npz archive"
+        )
+    return _column_indices(tokens, None, shape[1], label)
 
 
 def _column_indices(tokens: list[str], names: list[str] | None, ncols: int, label: str) -> list[int]:
@@ -494,7 +667,8 @@ def _parse_inline(text: str) -> np.ndarray:
                 n = len(rows[0])
                 raise InputError(f"inline input {shown(text)} has {len(row)} numbers in row {r + 1}, {n} in row 1")
         n = len(rows[0])
-        flat = _numbers([cell for row in rows for cell in row], lambda k: f"inline input {where(k // n, k % n)}", None)
+        flat = _numbers([cell for row in rows for cell in row], lambda k: f"inline input {where(k // n, k % n)}", None,
+                        missing=False)
         array = flat if len(rows) == 1 else flat.reshape(len(rows), n)
         if array.shape == (1,):
             array = array.reshape(())  # one number: a 0-d array, like torch.tensor(3.0)

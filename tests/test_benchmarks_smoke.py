@@ -37,3 +37,19 @@ def test_markdown_table(tmp_path):
 def test_unknown_target_is_a_usage_error():
     result = bench("--only", "nope")
     assert result.returncode == 2 and "unknown target" in result.stderr
+
+
+def test_blocks_and_engine_rows_run(tmp_path):
+    result = bench("--rows", "5000", "--jsonl", "5000", "--repeat", "1", "--only", "blocks,engine",
+                   "--data", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for row in (r"7 blocks file\s+polars streaming", r"7 blocks stdin\s+row_blocks file",
+                r"7 blocks <\(cut\)\s+row_blocks file", r"7 blocks jsonl\s+pl.scan_ndjson",
+                r"8 stdin pipe\s+plain reduction", r"8 process substitution\s+plain reduction",
+                r"8 --top 10\s+plain", r"8 --hist\s+plain", r"8 -r none --fail-above 1e9\s+plain",
+                r"8 -r none -f csv\s+plain", r"8 -r none -f jsonl\s+plain", r"8 --grad -f csv\s+plain",
+                r"8 plain\s+polars streaming", r"8 jsonl\s+pl.scan_ndjson", r"8 startup\s+import numpy",
+                r"8 3 MB one read\s+opens of the file\s+1\s"):
+        assert re.search(rf"^{row}", out, re.MULTILINE), (row, out)
+    assert "ERROR" not in out, out

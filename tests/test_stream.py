@@ -1,14 +1,19 @@
 """Large CSV files reduce in blocks (losscli/stream.py): same numbers, same bits, same errors."""
 
+import io
+import os
 import json
+import re
 
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli import stream
 from losscli import engine
 from losscli.cli import app
+from losscli.errors import LossCliError, UsageError
 
 runner = CliRunner()
 
@@ -246,3 +251,304 @@ def test_an_error_in_a_late_block_leaves_stdout_empty(tmp_path, small_npy_blocks
     assert BLOCKED == [False]  # the blocks refused: the whole input reports where
     assert result.exit_code == 2 and result.stdout == ""
     assert "class index 7 at position 2900" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# stream.row_blocks, the engine's reader: the same arrays and the same messages as Sources.load,
+# for files, stdin and pipes, in blocks cut at every size
+
+
+def _blocks_of(per_sample, stdin=None, delimiter=None, min_bytes=0):
+    """row_blocks' rows put together, 'small' (None), or its error message."""
+    from losscli.inputs import Sources
+
+    sources = Sources(stdin=io.BytesIO(stdin) if stdin is not None else None, delimiter=delimiter)
+    try:
+        blocks = stream.row_blocks(per_sample, sources, min_bytes)
+        if blocks is None:
+            return None, sources
+        blocks = list(blocks)
+    except LossCliError as e:
+        return f"{type(e).__name__}: {e}", sources
+    return {option: np.concatenate([b[option] for b in blocks]) if blocks else None for option in per_sample}, sources
+
+
+def _whole(per_sample, stdin=None, delimiter=None, sources=None):
+    from losscli.inputs import Sources
+
+    sources = sources or Sources(stdin=io.BytesIO(stdin) if stdin is not None else None, delimiter=delimiter)
+    try:
+        return {option: sources.load(option, source) for option, source in per_sample.items()}
+    except LossCliError as e:
+        return f"{type(e).__name__}: {e}"
+
+
+def _agree(got, want):
+    if isinstance(got, str) or isinstance(want, str):
+        assert got == want
+        return
+    for option, array in want.items():
+        if got[option] is None:  # no rows at all: only an empty .npy reads so
+            assert array.shape[0] == 0
+            continue
+        assert got[option].shape == array.shape, option
+        np.testing.assert_array_equal(got[option], array)
+
+
+def _pipe(content: bytes) -> str:
+    """A pipe holding CONTENT, as /dev/fd/N (like bash's process substitution); closed at exit."""
+    import os
+    import threading
+
+    r, w = os.pipe()
+
+    def feed():
+        with os.fdopen(w, "wb") as f:
+            f.write(content)
+
+    threading.Thread(target=feed, daemon=True).start()
+    PIPES.append(r)
+    return f"/dev/fd/{r}"
+
+
+PIPES = []
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 16)
+    monkeypatch.setattr(stream, "HEAD_BYTES", 64)
+    yield
+    import os
+
+    while PIPES:
+        try:
+            os.close(PIPES.pop())
+        except OSError:
+            pass
+
+
+def _hostile_cases():
+    import test_hostile_inputs as hostile
+
+    cases = [(c[0], c[1], c[2], c[3], c[4]) for c in hostile.VALID]
+    cases += [(c[0], c[1], c[2], c[3], c[4]) for c in hostile.INVALID if not (c[5] is UsageError and c[4])]
+    return cases
+
+
+HOSTILE = _hostile_cases()
+
+
+@pytest.mark.parametrize("how", ["file", "pipe"])
+@pytest.mark.parametrize("name, content, selector, delimiter", [c[1:] for c in HOSTILE], ids=[c[0] for c in HOSTILE])
+def test_blocks_read_every_hostile_case_as_the_whole_reader(tmp_path, tiny_blocks, how, name, content, selector,
+                                                            delimiter):
+    data = content.encode() if isinstance(content, str) else content
+    if name == "-":
+        if how == "pipe":
+            pytest.skip("stdin is the pipe case already")
+        per = {"--pred": "-" + selector}
+        got, _ = _blocks_of(per, stdin=data, delimiter=delimiter)
+        want = _whole(per, stdin=data, delimiter=delimiter)
+    elif how == "file":
+        path = tmp_path / name
+        path.write_bytes(data)
+        per = {"--pred": f"{path}{selector}"}
+        got, _ = _blocks_of(per, delimiter=delimiter)
+        want = _whole(per, delimiter=delimiter)
+    else:  # a pipe has no extension: it is sniffed, and read once, whether in blocks or whole
+        per = {"--pred": _pipe(data) + selector}
+        got, sources = _blocks_of(per, delimiter=delimiter)
+        if got is None:  # read whole: from what row_blocks already took of the pipe, and the rest
+            got = _whole(per, sources=sources)
+        want = _whole({"--pred": _pipe(data) + selector}, delimiter=delimiter)
+        if isinstance(want, str):
+            want = re.sub(r"/dev/fd/\d+", "PIPE", want)
+            got = re.sub(r"/dev/fd/\d+", "PIPE", got) if isinstance(got, str) else got
+    if got is None:
+        return  # read whole (a JSON document, .npz): the whole reader's own tests cover it
+    _agree(got, want)
+
+
+def test_blocks_of_any_document_or_its_mutation_agree_with_the_whole_reader(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    import test_hostile_inputs as hostile
+
+    @settings(max_examples=int(os.environ.get("BLOCK_EXAMPLES", 400)), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(hostile.documents(), hostile.edits, st.sampled_from([7, 16, 64, 4096]))
+    def check(document, changes, size):
+        ext, data, selector, _ = document
+        data = hostile.mutate(data, changes) if changes else data
+        stream.BLOCK_BYTES, stream.HEAD_BYTES = size, max(size, 64)
+        try:
+            suffix = "" if selector is None else ":" + selector
+            if ext == "-":
+                per = {"--pred": "-" + suffix}
+                got, _ = _blocks_of(per, stdin=data)
+                want = _whole(per, stdin=data)
+            else:
+                path = tmp_path / ("f." + ext if ext else "f")
+                path.write_bytes(data)
+                per = {"--pred": f"{path}{suffix}"}
+                got, _ = _blocks_of(per)
+                want = _whole(per)
+        finally:
+            stream.BLOCK_BYTES, stream.HEAD_BYTES = BLOCK, HEAD
+        if isinstance(got, str) and isinstance(want, str) and SELECTION.search(got) and got != want:
+            # By design: a selector that names no column is refused at once, from the header, not
+            # after reading the file for a worse error (a short row) as the whole reader finds first.
+            assert not SELECTION.search(want), (got, want)
+            return
+        if got is not None:
+            _agree(got, want)
+
+    check()
+
+
+BLOCK, HEAD = stream.BLOCK_BYTES, stream.HEAD_BYTES
+SELECTION = re.compile(r"is out of range|no column|has no header row|appears \d+ times|index column|no key|selector")
+
+
+def _table_text(n, seed=3, header="p,t"):
+    rng = np.random.default_rng(seed)
+    p, t = rng.normal(size=n), rng.normal(size=n)
+    return (header + "\n" if header else "") + "".join(f"{a!r},{b!r}\n" for a, b in zip(p.tolist(), t.tolist())), p, t
+
+
+def test_two_pipes_are_read_in_lockstep_once_each(tiny_blocks, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 1000)
+    text, p, t = _table_text(3000)
+    left = "".join(line.split(",")[0] + "\n" for line in text.splitlines())  # like <(cut -d, -f1 m.csv)
+    right = "".join(line.split(",")[1] + "\n" for line in text.splitlines())
+    got, sources = _blocks_of({"--pred": _pipe(left.encode()), "--target": _pipe(right.encode())})
+    np.testing.assert_array_equal(got["--pred"], p)
+    np.testing.assert_array_equal(got["--target"], t)
+    assert sources.pending == {}  # nothing left for a second read
+
+
+def test_sources_of_different_lengths_are_named_with_their_counts(tmp_path, tiny_blocks, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 1000)
+    text, _, _ = _table_text(3000)
+    (tmp_path / "short.csv").write_text(text[: text.index("\n", len(text) // 2) + 1])
+    got, _ = _blocks_of({"--pred": _pipe(text.encode()) + ":p", "--target": f"{tmp_path / 'short.csv'}:t"})
+    assert re.fullmatch(r"InputError: --target: \S+short.csv has 1,\d\d\d rows but /dev/fd/\d+ \(--pred\) has 3,000; "
+                        r"each sample needs a row in both", got), got
+
+
+def test_a_small_pipe_is_read_once_and_left_to_the_whole_reader(tiny_blocks):
+    text, p, _ = _table_text(20)
+    pipe = _pipe(text.encode())
+    got, sources = _blocks_of({"--pred": pipe + ":p"}, min_bytes=len(text) + 1)
+    assert got is None and sources.pending  # what row_blocks read waits for Sources.load
+    np.testing.assert_array_equal(sources.load("--pred", pipe + ":p"), p)  # a pipe cannot be read twice
+    assert sources.pending == {}
+
+
+def test_a_large_pipe_read_whole_keeps_its_first_block(tiny_blocks):
+    document = json.dumps({"p": list(range(100))}).encode()  # a JSON document is read whole
+    pipe = _pipe(document)
+    got, sources = _blocks_of({"--pred": pipe + ":p"})
+    assert got is None
+    np.testing.assert_array_equal(sources.load("--pred", pipe + ":p"), np.arange(100.0))
+
+
+def test_stdin_in_blocks_shared_by_two_options(tiny_blocks, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 500)
+    text, p, t = _table_text(2000)
+    got, _ = _blocks_of({"--pred": "-:p", "--target": "-:t"}, stdin=text.encode())
+    np.testing.assert_array_equal(got["--pred"], p)
+    np.testing.assert_array_equal(got["--target"], t)
+    got, _ = _blocks_of({"--pred": "-", "--target": "-:t"}, stdin=text.encode())
+    assert got == "UsageError: --target: stdin is already read by --pred; at most one option can read '-'"
+
+
+def test_a_file_below_the_size_is_left_unopened(tmp_path, monkeypatch):
+    import builtins
+
+    text, p, t = _table_text(75_000)  # ~3 MB
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    assert 2 << 20 < path.stat().st_size < 4 << 20
+    opened = []
+    real = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda file, *a, **k: opened.append(str(file)) or real(file, *a, **k))
+    from losscli.inputs import Sources
+
+    sources = Sources()
+    per = {"--pred": f"{path}:p", "--target": f"{path}:t"}
+    assert stream.row_blocks(per, sources, 4 << 20) is None  # decided from os.stat alone
+    assert opened == []
+    np.testing.assert_array_equal(sources.load("--pred", per["--pred"]), p)
+    np.testing.assert_array_equal(sources.load("--target", per["--target"]), t)
+    assert opened == [str(path)] and sources.reads == 1  # one read of the file for both options
+
+
+@pytest.mark.parametrize("size", [60, 1000, 1 << 20])
+def test_json_lines_records_in_blocks_equal_the_whole(tmp_path, tiny_blocks, monkeypatch, size):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", size)
+    rng = np.random.default_rng(1)
+    records = [{"pred": float(a), "target": float(b)} for a, b in rng.normal(size=(3000, 2))]
+    records[1700]["pred"] = None  # null: NaN, in a later block
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    per = {"--pred": f"{path}:pred", "--target": f"{path}:target"}
+    got, _ = _blocks_of(per)
+    _agree(got, _whole(per))
+    assert np.isnan(got["--pred"][1700])
+    records[2900]["target"] = "0.5"  # a string: the whole reader's message, with its line
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    got, _ = _blocks_of(per)
+    assert got == _whole(per) and "line 2901, key 'target': '0.5' is not a number" in got
+
+
+def test_json_lines_on_stdin_are_sniffed_and_streamed(tiny_blocks, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 300)
+    data = "".join(json.dumps({"p": i + 0.5, "t": i}) + "\n" for i in range(500)).encode()
+    got, _ = _blocks_of({"--pred": "-:p", "--target": "-:t"}, stdin=data)
+    np.testing.assert_array_equal(got["--pred"], np.arange(500) + 0.5)
+    bad = data + b"{broken\n"
+    got, _ = _blocks_of({"--pred": "-:p", "--target": "-:t"}, stdin=bad)
+    assert got == _whole({"--pred": "-:p", "--target": "-:t"}, stdin=bad)  # the whole reader's message
+
+
+def test_compressed_csv_in_blocks(tmp_path, tiny_blocks, monkeypatch):
+    import gzip
+
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 700)
+    text, p, t = _table_text(2000)
+    path = tmp_path / "m.csv.gz"
+    path.write_bytes(gzip.compress(text.encode()))
+    got, _ = _blocks_of({"--pred": f"{path}:p", "--target": f"{path}:t"})
+    np.testing.assert_array_equal(got["--pred"], p)
+    np.testing.assert_array_equal(got["--target"], t)
+
+
+def test_whitespace_text_and_missing_values_in_blocks(tmp_path, tiny_blocks, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 400)
+    text, _, _ = _table_text(1500, header="")
+    lines = text.splitlines()
+    lines[1000] = "NA,1.5"
+    csv_path = tmp_path / "m.csv"
+    csv_path.write_text("\n".join(lines) + "\n")
+    txt_path = tmp_path / "m.txt"
+    txt_path.write_text("\n".join(line.replace(",", "  " if i % 2 else " ") for i, line in enumerate(lines)) + "\n")
+    for path in (csv_path, txt_path):
+        per = {"--pred": f"{path}:1", "--target": f"{path}:2"}
+        got, _ = _blocks_of(per)
+        _agree(got, _whole(per))
+        assert np.isnan(got["--pred"][1000])
+
+
+def test_npy_in_blocks_and_an_index_column_refused_in_blocks(tmp_path, tiny_blocks, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 800)
+    array = np.random.default_rng(0).normal(size=(1000, 3))
+    np.save(tmp_path / "x.npy", array)
+    got, _ = _blocks_of({"--pred": f"{tmp_path / 'x.npy'}:1,3", "--target": f"{tmp_path / 'x.npy'}:2"})
+    np.testing.assert_array_equal(got["--pred"], array[:, [0, 2]])
+    np.testing.assert_array_equal(got["--target"], array[:, 1])
+    index = tmp_path / "idx.csv"
+    index.write_text(",a,b\n" + "".join(f"{i},{i}.5,{i}\n" for i in range(500)))
+    got, _ = _blocks_of({"--pred": str(index)})
+    assert got == _whole({"--pred": str(index)}) and "index column" in got

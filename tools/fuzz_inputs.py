@@ -2,6 +2,7 @@
 
     python tools/fuzz_inputs.py                 # 100,000 inputs, seed 0 (about a minute)
     python tools/fuzz_inputs.py -n 5000 --seed 7 --show 5
+    python tools/fuzz_inputs.py -n 20000 --blocks    # also stream.row_blocks, in blocks of 7 to 4096 bytes
 
 Each input is one of: random bytes; a valid CSV/TSV/TXT/JSON/JSON Lines/.npy/.npz document with
 random byte edits, truncations or splices; random inline text. It is read as a file with a
@@ -9,6 +10,8 @@ random extension (or none) or as stdin, with a random selector and a random --de
 outcome must be an array of numbers or InputError/UsageError; anything else is counted as
 uncaught, as is a warning, a result that is not a non-empty numeric array, or an input taking
 over 2 s.
+With --blocks, each file and stdin input is also read by stream.row_blocks (the engine's reader)
+in small blocks, which must give the same array or the same message; a difference is counted too.
 Exit status 1 if any. Not run in CI (tests/test_hostile_inputs.py runs the property tests).
 """
 
@@ -30,7 +33,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import numpy as np  # noqa: E402
 
-from losscli.errors import InputError, UsageError  # noqa: E402
+from losscli import stream  # noqa: E402
+from losscli.errors import InputError, LossCliError, UsageError  # noqa: E402
 from losscli.inputs import Sources  # noqa: E402
 
 EXTENSIONS = [".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".npy", ".npz", "", ".dat", "-"]
@@ -148,11 +152,47 @@ def run(case, folder: str, serial: int) -> np.ndarray:
     return Sources(delimiter=delimiter).load("--pred", path + suffix)
 
 
+def outcome(read) -> object:
+    try:
+        return read()
+    except LossCliError as e:
+        return f"{type(e).__name__}: {e}"
+
+
+def blocks_differ(case, folder: str, serial: int, rng: random.Random) -> str | None:
+    """How stream.row_blocks' reading of CASE differs from Sources.load's, or None."""
+    ext, data, selector, delimiter = case
+    if ext == "inline":
+        return None
+    suffix = "" if selector is None else ":" + selector
+    source = "-" + suffix if ext == "-" else os.path.join(folder, f"f{serial % 7}{ext}") + suffix
+    stdin = lambda: io.BytesIO(data if ext == "-" else b"")  # noqa: E731
+    stream.BLOCK_BYTES = rng.choice([7, 16, 64, 4096])
+    stream.HEAD_BYTES = max(64, stream.BLOCK_BYTES)
+
+    def blocks():
+        sources = Sources(stdin=stdin(), delimiter=delimiter)
+        got = stream.row_blocks({"--pred": source}, sources, 0)
+        return None if got is None else [b["--pred"] for b in got]
+
+    got = outcome(blocks)
+    if got is None:
+        return None  # read whole
+    want = outcome(lambda: Sources(stdin=stdin(), delimiter=delimiter).load("--pred", source))
+    if isinstance(got, str) or isinstance(want, str):
+        return None if got == want else f"blocks: {got!r}\nwhole:  {want!r}"
+    joined = np.concatenate(got) if got else np.empty(0)
+    if joined.shape != want.shape or not np.array_equal(joined, want, equal_nan=True):
+        return f"blocks: {joined!r}\nwhole:  {want!r}"
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--count", type=int, default=100_000, help="inputs to try (default 100,000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0): a run is reproducible")
     parser.add_argument("--show", type=int, default=3, help="uncaught exceptions to print in full (default 3)")
+    parser.add_argument("--blocks", action="store_true", help="also compare stream.row_blocks with the whole reader")
     args = parser.parse_args()
 
     warnings.simplefilter("error")  # a warning would be a stray line on the command's stderr
@@ -171,7 +211,8 @@ def main() -> int:
                 began = time.perf_counter()
                 try:
                     array = run(case, folder, serial)
-                    if not (isinstance(array, np.ndarray) and array.dtype.kind in "fiu" and array.size):
+                    empty_npy = isinstance(array, np.ndarray) and array.ndim and not array.shape[0]  # read as is
+                    if not (isinstance(array, np.ndarray) and array.dtype.kind in "fiu" and (array.size or empty_npy)):
                         raise AssertionError(f"not a non-empty numeric array: {array!r}")
                     outcomes["read"] += 1
                 except (InputError, UsageError) as e:
@@ -181,6 +222,14 @@ def main() -> int:
                 except Exception:  # noqa: BLE001  (counting these is the point)
                     outcomes["uncaught"] += 1
                     uncaught.append((case, traceback.format_exc()))
+                if args.blocks:
+                    try:
+                        difference = blocks_differ(case, folder, serial, rng)
+                    except Exception:  # noqa: BLE001
+                        difference = traceback.format_exc()
+                    if difference:
+                        outcomes["blocks differ"] += 1
+                        uncaught.append((case, difference))
                 took = time.perf_counter() - began
                 if took > slowest[0]:
                     slowest = (took, case)
