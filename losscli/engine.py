@@ -58,11 +58,20 @@ def run(inv: Invocation, sources=None):
     sources = sources or Sources(delimiter=inv.delimiter)
     try:
         return _run(spec, inv, sources, blocks=True)
-    except LossCliError:
-        if not _rereadable(inv):
-            raise
-    # TODO(io): a block refused: the whole-input reader names the line and column
+    except _BlockError as e:
+        if not _rereadable(inv):  # a pipe is read once: say where its block starts
+            raise e.error from None
+    # the core refused a block of a file: the whole input names the position in the whole
     return _run(spec, inv, sources, blocks=False)
+
+
+class _BlockError(Exception):
+    """The core refused a block of rows after the first: its positions count from the block."""
+
+    def __init__(self, error: LossCliError, offset: int) -> None:
+        super().__init__(str(error))
+        note = f" (positions count from row {offset} of the input)"
+        self.error = type(error)(error.template + note)
 
 
 def _rereadable(inv: Invocation) -> bool:
@@ -90,8 +99,13 @@ def _run(spec: LossSpec, inv: Invocation, sources, blocks: bool):
             raw = dict(arrays)
             _same_shape(spec, inv, arrays)
             inputs = {a.arg: arrays[a.flag] for a in given if a.flag in arrays} | fixed
-            kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(dict(inputs), dict(inv.params), inv)
-            parts = _parts(functional, core, kwargs, params, inv.reduction)
+            try:
+                kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(dict(inputs), dict(inv.params), inv)
+                parts = _parts(functional, core, kwargs, params, inv.reduction)
+            except LossCliError as e:
+                if offset:
+                    raise _BlockError(e, offset) from None
+                raise
             grads = None
             if inv.grad and acc.whole:
                 grads = _gradient(spec, functional, kwargs, params, inv.reduction, None, grad_map)
@@ -155,34 +169,13 @@ def _blocks(spec: LossSpec, inv: Invocation, per_sample: dict, sources) -> tuple
     """(offset, {flag: rows}) blocks and whether there is more than one possible: losscli.stream
     decides from metadata; a small, inline, broadcast or not row-wise input is one block."""
     if inv is not None and spec.row_wise and not inv.broadcast and per_sample:
-        stream = _row_blocks(per_sample, sources, inv)
+        from .stream import row_blocks
+
+        stream = row_blocks(per_sample, sources, STREAM_BYTES, inv.progress)
         if stream is not None:
             return _offsets(stream), True
     whole = {flag: sources.load(flag, source) for flag, source in per_sample.items()}
     return iter([(0, whole)]), False
-
-
-def _row_blocks(per_sample: dict, sources, inv: Invocation):
-    from . import stream
-
-    if hasattr(stream, "row_blocks"):
-        return stream.row_blocks(per_sample, sources, STREAM_BYTES, inv.progress)
-    # TODO(io): until losscli.stream.row_blocks lands: CSV/TSV files through plan(), .npy sliced
-    from .inputs import _split_source
-
-    if not any(_split_source(source)[0] not in (None, "-") for source in per_sample.values()):
-        return None
-    blocks = stream.plan(per_sample, inv.delimiter, STREAM_BYTES, inv.progress)
-    if blocks is not None:
-        return blocks
-    arrays = {flag: sources.load(flag, source) for flag, source in per_sample.items()}
-    if any(a.ndim == 0 for a in arrays.values()) or len({a.shape[0] for a in arrays.values()}) != 1:
-        return None
-    n, size = next(iter(arrays.values())).shape[0], sum(a.nbytes for a in arrays.values())
-    if size < STREAM_BYTES or n < 2:
-        return None
-    rows = max(1, BLOCK_BYTES * n // size)
-    return ({flag: a[start : start + rows] for flag, a in arrays.items()} for start in range(0, n, rows))
 
 
 def _offsets(stream) -> Iterator:

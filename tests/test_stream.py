@@ -82,7 +82,7 @@ CASES = [
     ["cross-entropy", "--pred", "{f}:l0,l1,l2", "--target", "{f}:label", "--weight", "1,2,0.5", "--label-smoothing", "0.1"],
     ["cross-entropy", "--pred", "{f}:3,4,5", "--target", "{f}:label", "--ignore-index", "2"],
     ["bce-with-logits", "--pred", "{f}:pred", "--target", "{f}:prob"],
-    ["kl-div", "--pred", "{f}:l0,l1", "--target", "{f}:prob,prob", "-r", "batchmean"],
+    ["kl-div", "--pred", "{f}:prob,prob", "--pred-probs", "--target", "{f}:l0,l1", "--log-target", "-r", "batchmean"],
 ]
 
 
