@@ -79,7 +79,8 @@ class Sources:
         """Options may share stdin only when each picks its own columns from it."""
         for user, user_selector in self._stdin_users:
             if user != option and (selector is None or user_selector is None):
-                raise UsageError(f"stdin is already read by {user}; at most one option can read '-'")
+                raise UsageError(f"stdin is already read by {user}; at most one option can read '-' whole: "
+                                 f"give each its own columns, as {user} -:pred {option} -:target")
         self._stdin_users.append((option, selector))
 
     def stdin_stream(self) -> typing.BinaryIO:
@@ -615,7 +616,9 @@ def _column_indices(tokens: list[str], names: list[str] | None, ncols: int, labe
         elif names is None:
             raise InputError(f"{label} has no header row: pick columns by index (1 to {ncols}), not {shown(token)}")
         else:
-            raise InputError(f"no column {shown(token)} in {label} (columns: {listed(names)})")
+            hint = next((f" (is the delimiter {d!r}? try -d {d!r})" for d in (";", "\t", "|", ",")
+                         if len(names) == 1 and d in names[0] and token in names[0].split(d)), "")
+            raise InputError(f"no column {shown(token)} in {label} (columns: {listed(names)}){hint}")
     return indices
 
 

@@ -303,3 +303,21 @@ def test_every_stricter_than_torch_rule_is_documented():
     for function, rule in F.STRICTER_THAN_TORCH:
         name = by_core.get(function.__name__, "kl-div")  # log_probabilities is kl-div's --pred-probs
         assert f"`{name}`" in text, (name, rule)
+
+
+def test_two_options_on_stdin_are_shown_the_column_form():
+    result = losscli("mse", "--pred", "-", "--target", "-", input="pred,target\n1,2\n")
+    assert_one_error_line(result, ["--pred -:pred --target -:target"])
+
+
+def test_a_semicolon_header_suggests_its_delimiter(tmp_path):
+    (tmp_path / "s.csv").write_text("a;b\n1;2\n3;4\n")
+    assert_one_error_line(losscli("mse", "--pred", f"{tmp_path}/s.csv:a", "--target", f"{tmp_path}/s.csv:b"),
+                          ["try -d ';'"])
+
+
+def test_a_core_error_in_a_late_block_of_a_pipe_says_where_the_block_starts(blocks):
+    rows = "".join(f"0.5,1.5,2.5,{i % 3}\n" for i in range(3000)) + "0,0,0,7\n"
+    result = run("cross-entropy", "--pred", "-:1,2,3", "--target", "-:4", input=rows)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "class index 7" in result.stderr and "positions count from row" in result.stderr
