@@ -22,11 +22,10 @@ from typing import Callable, Iterator, Mapping
 import numpy as np
 
 from . import registry
-from .errors import InputError, LossCliError, LossWarning, UsageError, escape
+from .errors import InputError, LossCliError, LossWarning, UsageError
 from .registry import LossSpec
 
 STREAM_BYTES = 4 << 20  # inputs this large are computed a block of rows at a time, in bounded memory
-BLOCK_BYTES = 8 << 20  # input bytes per block of rows, for arrays already mapped (.npy)
 HIST_BINS = 10
 
 
@@ -57,12 +56,12 @@ def run(inv: Invocation, sources=None):
     spec = _checked(inv)
     sources = sources or Sources(delimiter=inv.delimiter)
     try:
-        return _run(spec, inv, sources, blocks=True)
+        return _run(spec, inv, sources, in_blocks=True)
     except _BlockError as e:
         if not _rereadable(inv):  # a pipe is read once: say where its block starts
             raise e.error from None
     # the core refused a block of a file: the whole input names the position in the whole
-    return _run(spec, inv, sources, blocks=False)
+    return _run(spec, inv, sources, in_blocks=False)
 
 
 class _BlockError(Exception):
@@ -83,13 +82,13 @@ def _rereadable(inv: Invocation) -> bool:
     return all(p not in (None, "-") and os.path.isfile(p) for p in paths)
 
 
-def _run(spec: LossSpec, inv: Invocation, sources, blocks: bool):
+def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
     functional = _functional()
     core = getattr(functional, spec.core)
     given = [a for a in spec.arrays if inv.sources.get(a.key) is not None]
     fixed = {a.arg: _cast(sources.load(a.flag, inv.sources[a.key]), a, inv) for a in given if a.role == "parameter"}
     per_sample = {a.flag: inv.sources[a.key] for a in given if a.role == "sample"}
-    blocks, streamed = _blocks(spec, inv if blocks else None, per_sample, sources)
+    blocks, streamed = _blocks(spec, inv if in_blocks else None, per_sample, sources)
     acc = _Accumulator(spec, inv, streamed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LossWarning)
@@ -113,8 +112,10 @@ def _run(spec: LossSpec, inv: Invocation, sources, blocks: bool):
     messages = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, LossWarning)))
 
     def gradient_of(inputs: dict, denominator: float) -> dict:  # a spooled block's rows of the gradient
-        kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(dict(inputs), dict(inv.params), inv)
-        return _gradient(spec, functional, kwargs, params, inv.reduction, denominator, grad_map)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LossWarning)  # said once already, above
+            kwargs, params, grad_map = PREPARE.get(spec.prepare, _plain)(dict(inputs), dict(inv.params), inv)
+            return _gradient(spec, functional, kwargs, params, inv.reduction, denominator, grad_map)
 
     return acc.result(messages, gradient_of)
 
@@ -189,11 +190,7 @@ def _cast(a: np.ndarray, array: registry.Array, inv: Invocation) -> np.ndarray:
     """Floats in the run's dtype; labels (class indices, lengths) as loaded."""
     if array.labels:
         return a
-    functional = _functional()
-    cast = getattr(functional, "cast", None)
-    if cast is not None:
-        return cast(a, inv.dtype, array.arg)
-    return a.astype(inv.dtype, copy=False)
+    return _functional().cast(a, inv.dtype, array.arg)  # refuses a value beyond float32's range
 
 
 def _policy(spec: LossSpec, inv: Invocation, block: dict, offset: int) -> tuple[dict, int]:
@@ -620,4 +617,3 @@ def explain(error: LossCliError, loss: str) -> str:
 
 
 __all__ = ["Invocation", "Spool", "TopK", "histogram_of", "run", "explain"]
-_ = escape  # re-exported for callers that quote user text

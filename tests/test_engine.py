@@ -83,7 +83,6 @@ def blocks(monkeypatch):
     from losscli import stream
 
     monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-    monkeypatch.setattr(engine, "BLOCK_BYTES", 4096)
     monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
 
 

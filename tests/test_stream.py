@@ -218,7 +218,6 @@ BLOCKED = []  # whether the per-element output was written a block at a time, pe
 @pytest.fixture
 def small_npy_blocks(monkeypatch):
     monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-    monkeypatch.setattr(engine, "BLOCK_BYTES", 1000)
     monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
     BLOCKED.clear()
     _record(monkeypatch, BLOCKED, lambda result: result is not None and result.blocks is not None)
