@@ -169,7 +169,10 @@ def block_rows(block: dict) -> int:
 def _blocks(spec: LossSpec, inv: Invocation, per_sample: dict, sources) -> tuple[Iterator, bool]:
     """(offset, {flag: rows}) blocks and whether there is more than one possible: losscli.stream
     decides from metadata; a small, inline, broadcast or not row-wise input is one block."""
-    if inv is not None and spec.row_wise and not inv.broadcast and per_sample:
+    from .inputs import _split_source
+
+    files = any(_split_source(source)[0] is not None for source in per_sample.values())
+    if inv is not None and spec.row_wise and not inv.broadcast and files:  # inline numbers: one block
         from .stream import row_blocks
 
         stream = row_blocks(per_sample, sources, STREAM_BYTES, inv.progress)
