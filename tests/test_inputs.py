@@ -344,7 +344,7 @@ def test_stdin_is_read_once_and_by_one_option():
     np.testing.assert_array_equal(sources.load("--pred", "-"), [[1, 2], [3, 4]])
     with pytest.raises(UsageError) as info:
         sources.load("--target", "-")
-    assert str(info.value) == "--target: stdin is already read by --pred; at most one option can read '-'"
+    assert str(info.value) == "--target: stdin is already read by --pred; at most one option can read '-' whole: give each its own columns, as --pred -:pred --target -:target"
     assert sources.reads == 1
 
 

@@ -460,7 +460,7 @@ def test_stdin_in_blocks_shared_by_two_options(tiny_blocks, monkeypatch):
     np.testing.assert_array_equal(got["--pred"], p)
     np.testing.assert_array_equal(got["--target"], t)
     got, _ = _blocks_of({"--pred": "-", "--target": "-:t"}, stdin=text.encode())
-    assert got == "UsageError: --target: stdin is already read by --pred; at most one option can read '-'"
+    assert got == "UsageError: --target: stdin is already read by --pred; at most one option can read '-' whole: give each its own columns, as --pred -:pred --target -:target"
 
 
 def test_a_file_below_the_size_is_left_unopened(tmp_path, monkeypatch):
