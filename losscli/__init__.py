@@ -3,6 +3,9 @@
     from losscli import mse_loss, cross_entropy
     mse_loss(np.array([2.0, 3.0, 4.0]), np.array([2.5, 3.5, 4.5]))   # 0.25
 
+    from losscli.engine import Invocation, run          # the command line's engine
+    run(Invocation("mse", {"pred": "p.csv:yhat", "target": "p.csv:y"})).value
+
 The core functions live in losscli.functional (its __all__ lists them); they are re-exported
 here lazily, so that the command line starts without importing NumPy until a loss is computed.
 """
@@ -16,8 +19,12 @@ def _functional():
     return importlib.import_module("losscli.functional")
 
 
+# Submodules: `from losscli import registry` asks __getattr__ first, which must not load NumPy.
+_SUBMODULES = {"functional", "registry", "engine", "errors", "inputs", "stream", "render", "checks", "partials", "cli"}
+
+
 def __getattr__(name: str):
-    if not name.startswith("_") and name != "functional":
+    if not name.startswith("_") and name not in _SUBMODULES:
         functional = _functional()
         if name in functional.__all__:
             return getattr(functional, name)

@@ -32,3 +32,8 @@ class UsageError(LossCliError):
 
 class InputError(LossCliError):
     """Bad data: unreadable file, non-numeric cell, wrong shape, class index out of range."""
+
+
+class LossWarning(UserWarning):
+    """A computed loss that is probably not what was meant (kl-div's 'mean'). The library warns;
+    the CLI shows each one as a line on stderr, or under "warnings" in JSON."""

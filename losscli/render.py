@@ -18,27 +18,47 @@ CHUNK = 1 << 16  # rows formatted at a time, so long outputs stream in bounded m
 CHUNK_ROWS = 1 << 18  # rows per block of delimited output
 
 
-@dataclass
+@dataclass(frozen=True)
 class Result:
+    """What one run computed, built once by losscli.engine (or `losscli merge`) and never changed."""
+
     loss: str  # the command name, e.g. "cross-entropy"
     reduction: str
-    value: np.ndarray  # 0-d when reduced, the per-element losses for 'none'
+    value: np.ndarray  # 0-d when reduced, the per-element losses for 'none' (empty when in blocks)
     dtype: str
     shape: tuple[int, ...]  # shape of the first input (--pred or --input1)
     params: dict = field(default_factory=dict)  # the loss's own options, as given
     columns: dict[str, np.ndarray] = field(default_factory=dict)  # inputs aligned with value
     grad: dict[str, np.ndarray] = field(default_factory=dict)  # d loss / d input, by input name
     omitted: int | None = None  # samples dropped by --nan-policy omit
-    elements: "Result | None" = None  # the per-element result, for --top and --hist when reduced
-    denominator: float | None = None  # what 'mean' divides the sum by, when not the element count
-    summands: np.ndarray | None = None  # what 'mean' sums, when not the per-element values (ctc)
     parts: dict | None = None  # {"sum", "denominator"}: partial sums that `losscli merge` adds up
-    streamed: bool = False  # reduced chunk by chunk from a large file
+    streamed: bool = False  # computed a block of rows at a time
     offset: int = 0  # the first row's index, for a block of a per-element result
+    top: "Rows | None" = None  # the K largest per-element losses (--top), found by the engine
+    histogram: dict | None = None  # {"edges", "counts", "nonfinite"} (--hist)
+    element_failures: tuple[str, ...] | None = None  # gate failures over the elements (-r none)
+    blocks: object = None  # per-element Results a block at a time (a function yielding them afresh)
+    warnings: tuple[str, ...] = ()  # what the core warned about (kl-div's mean), once each
+    elements_shape: tuple[int, ...] | None = None  # of the per-element losses (all blocks together)
 
     @property
     def n(self) -> int:
+        """Elements of the first input: JSON's "elements" (and "n", kept: keys are an API)."""
         return math.prod(self.shape)
+
+    @property
+    def samples(self) -> int:
+        """Samples: the first dim of the per-element losses (the batch: ctc's N of (T, N, C)), 1 for
+        torch's unbatched inputs; a merged result has no per-element shape and counts rows."""
+        if self.elements_shape is None:
+            return self.shape[0] if self.shape else 1
+        return self.elements_shape[0] if self.elements_shape else 1
+
+    @property
+    def per_sample(self) -> bool:
+        """Whether the per-element losses (-r none, --top) are one per sample, not per element."""
+        e = self.elements_shape
+        return e is not None and len(e) == 1 and self.samples != self.n
 
     @property
     def signature(self) -> str:
@@ -47,6 +67,8 @@ class Result:
         if self.omitted is not None:
             parts.append("nan_policy=omit")
         return "|".join(parts + [f"dtype={self.dtype}", f"losscli={__version__}"])
+
+
 
 
 @dataclass
@@ -88,16 +110,15 @@ def json_values(values) -> object:
     return flat[0] if a.ndim == 0 else np.array(flat, dtype=object).reshape(a.shape).tolist()
 
 
-def human(values, precision: int) -> list[str]:
+def human(values, precision: int, sci: bool | None = None) -> list[str]:
     """Format like torch prints: fixed decimals, or scientific for the whole set when the
-    non-zero finite magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4."""
+    non-zero finite magnitudes span more than 1000x, exceed 1e8 or fall below 1e-4 (`sci`
+    decides instead, for a column printed a block at a time: see magnitudes())."""
     if np.asarray(values).dtype.kind in "iu":  # class indices
         return exact(values)
     v = np.asarray(values, dtype=np.float64).ravel()
-    finite = np.abs(v[np.isfinite(v) & (v != 0)])
-    sci = finite.size > 0 and (
-        finite.max() > 1e8 or finite.min() < 1e-4 or (finite.size > 1 and finite.max() / finite.min() > 1000)
-    )
+    if sci is None:
+        sci = scientific(*magnitudes(v))
     spec = f".{precision}e" if sci else f".{precision}f"
     return [format(x, spec) if math.isfinite(x) else str(x) for x in v.tolist()]
 
@@ -132,46 +153,34 @@ def rows_of(r: Result, top: int | None) -> Rows | None:
         shape = next(iter(r.grad.values())).shape
         names = ["grad"] if len(r.grad) == 1 else [f"grad_{k}" for k in r.grad]
         flat = [g.ravel() for g in r.grad.values()]
-        return Rows(f"gradient of {r.loss} w.r.t. --{'/--'.join(r.grad)}", _index_names(len(shape)) + names,
-                    shape, None, flat, math.prod(shape))
-    per = r.elements if r.elements is not None else r
-    if per.value.ndim == 0 or (top is None and r.reduction != "none"):
+        return Rows(f"gradient of {r.loss} w.r.t. --{'/--'.join(r.grad)}", index_names(len(shape)) + names,
+                    shape, None, flat, math.prod(shape), r.offset)
+    if top is not None and r.top is not None:
+        return r.top
+    if r.value.ndim == 0 or r.reduction != "none":
         return None
-    shape = per.value.shape
-    values = per.value.ravel()
-    columns = [np.broadcast_to(c, shape).ravel() for c in per.columns.values()] + [values]
-    header = _index_names(len(shape)) + list(per.columns) + ["loss"]
-    if top is None:
-        return Rows(f"{r.loss} per element", header, shape, None, columns, values.size, per.offset)
-    order = _largest(values, top)
-    title = f"{r.loss}: the {len(order)} largest of {values.size} elements"
-    return Rows(title, header, shape, order, [c[order] for c in columns], len(order))
+    shape = r.value.shape
+    values = r.value.ravel()
+    columns = [np.broadcast_to(c, shape).ravel() for c in r.columns.values()] + [values]
+    header = index_names(len(shape)) + list(r.columns) + ["loss"]
+    unit = "sample" if r.per_sample else "element"
+    return Rows(f"{r.loss} per {unit}", header, shape, None, columns, values.size, r.offset)
 
 
-def _largest(values: np.ndarray, k: int) -> np.ndarray:
-    """Flat indices of the k largest values, largest first; NaN counts as the largest."""
-    key = np.where(np.isnan(values), np.inf, values)
-    k = min(k, values.size)
-    part = np.argpartition(-key, k - 1)[:k] if k < values.size else np.arange(values.size)
-    return part[np.lexsort((part, -key[part]))]
-
-
-def _index_names(ndim: int) -> list[str]:
+def index_names(ndim: int) -> list[str]:
     return ["index"] if ndim == 1 else [f"index{d}" for d in range(ndim)]
 
 
 def histogram(r: Result, bins: int = 10) -> dict:
-    per = r.elements if r.elements is not None else r
-    v = np.asarray(per.value, dtype=np.float64).ravel()
-    finite = v[np.isfinite(v)]
-    counts, edges = np.histogram(finite, bins=bins) if finite.size else (np.zeros(0, int), np.zeros(1))
-    return {"edges": edges.tolist(), "counts": counts.tolist(), "nonfinite": int(v.size - finite.size)}
-
+    return r.histogram
 
 # --- output --------------------------------------------------------------------------------
 
 
 def emit(r: Result, view: View, out) -> None:
+    if r.blocks is not None:
+        _emit_streamed(r, view, out)
+        return
     rows = rows_of(r, view.top)
     if view.quiet:
         _quiet(r, rows, view.precision, out)
@@ -185,6 +194,112 @@ def emit(r: Result, view: View, out) -> None:
         _markdown(r, rows, view, out)
     else:
         _text(r, rows, view, out)
+
+
+def _emit_streamed(r: Result, view: View, out) -> None:
+    """A per-element result (losses with -r none, or a gradient) computed in blocks: its rows
+    are written a block at a time from the engine's spool, in every format."""
+    parts = r.blocks()
+    if view.quiet or view.fmt in ("csv", "tsv", "jsonl"):
+        emit_blocks(parts, view, out)
+    elif view.fmt == "json":
+        _json_streamed(r, parts, view, out)
+    elif view.fmt == "md":
+        precision = 4 if view.precision is None else view.precision
+        sci = _column_formats(r)
+        for i, part in enumerate(parts):
+            rows = rows_of(part, None)
+            table = markdown_table(rows.header, _text_rows(rows, precision, rows.total, sci))
+            out.write(table if i == 0 else table.split("\n", 2)[2])
+    else:
+        _text_streamed(r, parts, view, out)
+
+
+def _text_streamed(r: Result, parts, view: View, out) -> None:
+    """Text of a per-element result in blocks: as _text prints a whole one (on a terminal, a
+    table of the first rows and the count of all; piped, -f tsv's rows or rounded ones)."""
+    precision = 4 if view.precision is None else view.precision
+    if r.value.ndim == 0:
+        _text(r, None, View("text", False, view.precision, None, False, view.color), out)
+    elif not _is_terminal(out) and view.precision is None:
+        emit_blocks(parts, View("tsv"), out)
+        return
+    for i, part in enumerate(parts):
+        rows = rows_of(part, None)
+        if _is_terminal(out):
+            total = math.prod(r.elements_shape) if r.reduction == "none" and not part.grad else \
+                math.prod(rows.shape[1:]) * _rows_in(r)
+            shown = Rows(rows.title, rows.header, rows.shape, rows.order, rows.columns, total, rows.offset)
+            _rich_table(shown, r, precision, _console(out, view.color))
+            return
+        if i == 0:
+            sci = _column_formats(r)
+            out.write(("" if r.value.ndim > 0 else rows.title + "\n") + "\t".join(rows.header) + "\n")
+        for start in range(0, rows.total, CHUNK):
+            out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK, sci)))
+
+
+def _column_formats(r: Result) -> list[bool]:
+    """Whether each column of a result in blocks prints in scientific notation, decided over
+    all its blocks (one more pass over the spooled rows), as for the whole column."""
+    seen: list | None = None
+    for part in r.blocks():
+        columns = rows_of(part, None).columns
+        if seen is None:
+            seen = [[0.0, math.inf, 0] for _ in columns]
+        for acc, c in zip(seen, columns):
+            top, bottom, count = magnitudes(c)
+            acc[0], acc[1], acc[2] = max(acc[0], top), min(acc[1], bottom), acc[2] + count
+    return [scientific(*acc) for acc in seen or []]
+
+
+def _rows_in(r: Result) -> int:
+    return r.shape[0] if r.shape else 1
+
+
+def _json_streamed(r: Result, parts, view: View, out) -> None:
+    """The JSON object of a result computed in blocks, key for key as for a whole input, with
+    its per-element "value" (-r none) and "grad" lists written a block of rows at a time."""
+    obj = to_json(r, r.top if view.top else None, view)
+    names = _grad_names(r)
+    if names:  # where to_json puts "grad": before "top" and "histogram"
+        tail = {k: obj.pop(k) for k in ("top", "histogram") if k in obj}
+        obj["grad"] = None
+        obj.update(tail)
+    out.write("{")
+    for i, (key, value) in enumerate(obj.items()):
+        out.write(("" if i == 0 else ", ") + json.dumps(key) + ": ")
+        if key == "value" and r.reduction == "none":
+            out.write("[")
+            _json_rows(parts, lambda part: part.value, out)
+            out.write("]")
+        elif key == "grad":
+            out.write("{")
+            for j, name in enumerate(names):
+                out.write(("" if j == 0 else ", ") + json.dumps(name) + ": [")
+                _json_rows(r.blocks(), lambda part, name=name: part.grad[name], out)
+                out.write("]")
+            out.write("}")
+        else:
+            out.write(json.dumps(value))
+    out.write("}\n")
+
+
+def _grad_names(r: Result) -> list[str]:
+    for part in r.blocks():
+        return list(part.grad)
+    return []
+
+
+def _json_rows(parts, pick, out) -> None:
+    first = True
+    for part in parts:
+        a = pick(part)
+        if a.shape[:1] == (0,):
+            continue
+        text = json.dumps(json_values(a))[1:-1]
+        out.write(text if first else ", " + text)
+        first = False
 
 
 def emit_blocks(parts, view: View, out) -> None:
@@ -206,6 +321,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
         "value": json_values(r.value),
         "shape": list(r.shape),
         "n": r.n,
+        "samples": r.samples,
+        "elements": r.n,
         "params": r.params,
         "dtype": r.dtype,
         "version": __version__,
@@ -213,6 +330,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
     }
     if r.omitted is not None:
         obj["omitted"] = r.omitted
+    if r.warnings:
+        obj["warnings"] = list(r.warnings)
     if r.parts is not None:
         obj["partials"] = {k: json_number(repr(float(v))) for k, v in r.parts.items()}
     if r.grad:
@@ -247,7 +366,8 @@ def _quiet(r: Result, rows: Rows | None, precision: int | None, out) -> None:
 
 
 def _scalar_fields(r: Result) -> dict:
-    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "n": r.n, "value": exact(r.value)[0]}
+    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "samples": r.samples, "elements": r.n,
+            "value": exact(r.value)[0]}
 
 
 def _delimited(r: Result, rows: Rows | None, sep: str, out, header: bool = True) -> None:
@@ -289,24 +409,50 @@ def _jsonl(r: Result, rows: Rows | None, view: View, out) -> None:
 def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
     precision = 4 if view.precision is None else view.precision
     if rows is None:
-        header = ["loss", "value", "reduction", "n", "dtype", "signature"]
-        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.n), r.dtype, f"`{r.signature}`"]]
+        header = ["loss", "value", "reduction", "samples", "elements", "dtype", "signature"]
+        body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.samples), str(r.n), r.dtype,
+                 f"`{r.signature}`"]]
     else:
         header = rows.header
         body = _text_rows(rows, precision, rows.total)
-    out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
-    out.write("".join("| " + " | ".join(row) + " |\n" for row in body))
+    out.write(markdown_table(header, body))
 
 
-def _text_rows(rows: Rows, precision: int, limit: int) -> list[list[str]]:
+def markdown_cell(text: str) -> str:
+    """A table cell's text on one line, `|` escaped (inside code spans too, as GitHub requires)."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(header: list[str], body: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table, every cell escaped."""
+    line = lambda row: "| " + " | ".join(map(markdown_cell, row)) + " |\n"  # noqa: E731
+    return line(header) + "|" + "---|" * len(header) + "\n" + "".join(map(line, body))
+
+
+def magnitudes(values) -> tuple[float, float, int]:
+    """(largest, smallest, count) of the non-zero finite magnitudes: what human() decides by."""
+    v = np.abs(np.asarray(values, dtype=np.float64).ravel())
+    finite = v[np.isfinite(v) & (v != 0)]
+    if not finite.size:
+        return 0.0, math.inf, 0
+    return float(finite.max()), float(finite.min()), int(finite.size)
+
+
+def scientific(top: float, bottom: float, count: int) -> bool:
+    return count > 0 and (top > 1e8 or bottom < 1e-4 or (count > 1 and top / bottom > 1000))
+
+
+def _text_rows(rows: Rows, precision: int, limit: int, sci: list | None = None) -> list[list[str]]:
     index = rows.positions(0, limit).astype(str).tolist()
-    cols = [human(c[:limit], precision) for c in rows.columns]
+    cols = [human(c[:limit], precision, None if sci is None else sci[j]) for j, c in enumerate(rows.columns)]
     return [position + [c[i] for c in cols] for i, position in enumerate(index)]
 
 
 def _summary(r: Result) -> str:
     parts = [f"{k}={v}" for k, v in r.params.items()]
-    parts += [f"reduction={r.reduction}", f"n={r.n}"]
+    parts += [f"reduction={r.reduction}", f"samples={r.samples}"]
+    if r.n != r.samples:
+        parts.append(f"elements={r.n}")
     if r.omitted is not None:
         parts.append(f"omitted={r.omitted}")
     return ", ".join(parts + [f"dtype={r.dtype}", f"losscli {__version__}"])
@@ -317,9 +463,7 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
     terminal = _is_terminal(out)
     console = None
     if terminal:
-        from rich.console import Console
-
-        console = Console(file=out, highlight=False, no_color=not view.color)
+        console = _console(out, view.color)
     if r.value.ndim == 0:
         text = human(r.value, precision)[0]
         if console:
@@ -329,18 +473,22 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
     if rows is not None:
         if console:
             _rich_table(rows, r, precision, console)
+        elif r.value.ndim > 0 and view.precision is None:
+            # piped -r none is data for sort/awk/cut: -f tsv's one header row and exact digits
+            _delimited(r, rows, "\t", out)
         else:
-            heading = rows.title if r.value.ndim == 0 else f"{rows.title} ({_summary(r)})"
-            out.write(heading + "\n" + "\t".join(rows.header) + "\n")
+            heading = "" if r.value.ndim > 0 else rows.title + "\n"
+            out.write(heading + "\t".join(rows.header) + "\n")
             for start in range(0, rows.total, CHUNK):
                 out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
     if view.hist:
-        _histogram_text(histogram(r), precision, console, out)
+        _histogram_text(histogram(r), precision, console, out, "sample" if r.per_sample else "element")
 
 
 def _slice(rows: Rows, start: int) -> Rows:
     order = np.arange(start, rows.total) if rows.order is None else rows.order[start:]
-    return Rows(rows.title, rows.header, rows.shape, order, [c[start:] for c in rows.columns], rows.total - start)
+    return Rows(rows.title, rows.header, rows.shape, order, [c[start:] for c in rows.columns], rows.total - start,
+                rows.offset)
 
 
 def _rich_table(rows: Rows, r: Result, precision: int, console) -> None:
@@ -360,13 +508,13 @@ def _rich_table(rows: Rows, r: Result, precision: int, console) -> None:
         )
 
 
-def _histogram_text(h: dict, precision: int, console, out) -> None:
+def _histogram_text(h: dict, precision: int, console, out, unit: str = "element") -> None:
     counts, edges = h["counts"], h["edges"]
     width = 40
     peak = max(counts, default=0) or 1
     labels = human(np.array(edges), precision)
     pad = max(map(len, labels), default=0)
-    lines = ["histogram of the per-element losses:"]
+    lines = [f"histogram of the per-{unit} losses:"]
     for i, count in enumerate(counts):
         bar = ("█" if console else "#") * math.ceil(width * count / peak) if count else ""
         close = "]" if i == len(counts) - 1 else ")"
@@ -378,6 +526,15 @@ def _histogram_text(h: dict, precision: int, console, out) -> None:
             console.print(line, markup=False)
     else:
         out.write("\n".join(lines) + "\n")
+
+
+def _console(out, color: bool):
+    """A Rich console on a terminal; without colour (--no-color, NO_COLOR) no ANSI styling at
+    all: no colour, and no bold, italic or dim either."""
+    from rich.console import Console
+
+    return Console(file=out, highlight=False, no_color=not color, color_system="auto" if color else None)
+
 
 
 def _is_terminal(out) -> bool:

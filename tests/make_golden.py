@@ -293,6 +293,47 @@ def _ctc_cases(rng, r, probs):
     yield "ctc_loss", [r(5, 2, 3), np.array([[1, 2], [2, 2]]), np.array([5, 5]), np.array([2, 2])], {"reduction": "none"}
 
 
+def edge_cases():
+    """(tag, function, args, kwargs): torch's numbers where losscli's strict rules refuse the
+    inputs (tag "strict", checked with strict(False) and refused with it on), and on empty
+    batches (tag "empty"); tests/test_edges.py reads them by tag."""
+    x = np.array([[0.5, -1.0, 2.0], [0.0, 1.5, -0.5]])
+    yield "strict", "binary_cross_entropy_with_logits", [x, np.array([[2.0, -0.5, 1.0], [0.0, 1.0, 0.5]])], {}
+    yield "strict", "soft_margin_loss", [x, np.array([[1.0, 0.5, -1.0], [0.0, 1.0, -1.0]])], {}
+    pairs = [np.array([[1.0, 0.0], [0.6, 0.8], [1.0, 1.0]]), np.array([[0.0, 1.0], [0.8, 0.6], [1.0, -1.0]])]
+    yield "strict", "cosine_embedding_loss", [*pairs, np.array([1.0, 0.0, 0.5])], {"margin": 0.1}
+    yield "strict", "cosine_embedding_loss", [*pairs, np.array([-1.0])], {}  # one label broadcast to 3 pairs
+    yield "strict", "hinge_embedding_loss", [np.abs(x), np.array([[1.0, 0.5, -1.0], [0.0, 1.0, -1.0]])], {}
+    yield "strict", "margin_ranking_loss", [np.array([0.3, 2.0, -1.0]), np.array([1.0, 0.5, 0.0]),
+                                            np.array([0.0, 1.0, 0.5])], {"margin": 0.2}
+    yield "strict", "multilabel_margin_loss", [np.array([[0.1, 0.2, 0.4, 0.8]]), np.array([[3, 3, -1, 1]])], {}
+    yield "strict", "multilabel_margin_loss", [np.array([[0.1, 0.2, 0.4]]), np.array([[0, 0, 1]])], {}
+    yield "strict", "poisson_nll_loss", [x, np.array([[1.0, -2.0, 0.0], [3.0, 0.5, -0.5]])], {}
+    yield "strict", "kl_div", [np.array([[0.4, 0.6], [0.3, 0.7]]), np.array([[0.5, 0.5], [0.4, 0.6]])], {
+        "reduction": "batchmean"}
+    for reduction in REDUCTIONS:
+        e, e1 = np.zeros((0, 3)), np.zeros(0)
+        for name in ("l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                     "binary_cross_entropy_with_logits", "poisson_nll_loss", "hinge_embedding_loss",
+                     "soft_margin_loss", "multilabel_soft_margin_loss"):
+            yield "empty", name, [e, e], {"reduction": reduction}
+        yield "empty", "mse_loss", [e1, e1], {"reduction": reduction}
+        yield "empty", "kl_div", [e, e], {"reduction": reduction}
+        yield "empty", "cross_entropy", [e, e1], {"reduction": reduction}
+        yield "empty", "cross_entropy", [e, e], {"reduction": reduction}  # probability targets
+        yield "empty", "nll_loss", [e, e1], {"reduction": reduction}
+        yield "empty", "gaussian_nll_loss", [e, e, e], {"reduction": reduction}
+        yield "empty", "cosine_embedding_loss", [e, e, e1], {"reduction": reduction}
+        yield "empty", "margin_ranking_loss", [e1, e1, e1], {"reduction": reduction}
+        yield "empty", "triplet_margin_loss", [e, e, e], {"reduction": reduction}
+        yield "empty", "triplet_margin_with_distance_loss", [e, e, e], {"reduction": reduction}
+        yield "empty", "linear_cross_entropy", [np.zeros((0, 2)), np.ones((3, 2)), e1], {"reduction": reduction}
+        lp = np.log(np.full((4, 2, 3), 1 / 3))
+        yield "empty", "ctc_loss", [lp, e1, np.array([4, 3]), np.array([0, 0])], {"reduction": reduction}
+        yield "empty", "ctc_loss", [lp, np.zeros((2, 0)), np.array([4, 0]), np.array([0, 0])], {"reduction": reduction}
+    yield "empty", "kl_div", [np.zeros((0, 3)), np.zeros((0, 3))], {"reduction": "batchmean"}
+
+
 def encode(a):
     a = np.asarray(a, dtype=np.float64)
     out = np.where(np.isnan(a), None, a).tolist() if a.ndim else (None if np.isnan(a) else float(a))
@@ -312,16 +353,20 @@ def _nonfinite(v):
 def main():
     import torch
 
+    torch.set_num_threads(1)  # float32 sums split across threads round differently from run to run
     records = []
-    for name, args, kwargs in cases():
+    for tag, name, args, kwargs in [(None, *case) for case in cases()] + list(edge_cases()):
         rec = {"function": name, "args": [encode(a) for a in args],
                "kwargs": {k: encode(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}}
+        if tag:
+            rec["tag"] = tag
         for dtype in ("float64", "float32"):
             rec[dtype] = encode(torch_call(name, args, kwargs, dtype))
         records.append(rec)
     OUT.write_text(json.dumps({"generator": "tests/make_golden.py", "torch": torch.__version__,
                                "cases": records}, indent=1) + "\n")
     print(f"wrote {len(records)} cases to {OUT} with torch {torch.__version__}")
+    __import__("golden_grad_cases").main()  # and the gradients: tests/golden/torch_2.13_grad.json
 
 
 if __name__ == "__main__":

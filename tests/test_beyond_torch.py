@@ -19,7 +19,8 @@ from helpers import assert_one_error_line, losscli
 from typer.testing import CliRunner
 
 import losscli.functional as F
-from losscli.cli import LOSSES, app
+from losscli import registry
+from losscli.cli import app
 from losscli.errors import InputError, LossCliError, UsageError
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -428,7 +429,7 @@ def run(*args):
 
 def test_commands_are_registered_under_their_task():
     for name, (task, core) in COMMANDS.items():
-        assert LOSSES[name] == (task, core)
+        assert (registry.BY_NAME[name].task, registry.BY_NAME[name].core) == (task, core)
     rows = {row["name"]: row for row in json.loads(run("list", "-f", "json"))}
     for name, (task, core) in COMMANDS.items():
         assert rows[name]["task"] == task and rows[name]["function"] == core

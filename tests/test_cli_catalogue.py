@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from helpers import ROOT, assert_one_error_line, losscli, run
 
-from losscli.cli import LOSSES
-from losscli.cli.shared import METRIC, MULTILABEL, RANKING, SEQUENCES
+from losscli import registry
+from losscli.registry import METRIC, MULTILABEL, RANKING, SEQUENCES
 
 S = str(ROOT / "samples")
 
@@ -200,7 +200,7 @@ def test_every_new_command_is_in_the_catalogue_and_its_task():
         "hinge-embedding": "Similarity", "triplet-margin": METRIC, "triplet-margin-with-distance": METRIC,
         "poisson-nll": "Distributions", "gaussian-nll": "Distributions", "ctc": SEQUENCES,
     }
-    assert {name: LOSSES[name][0] for name in tasks} == tasks
+    assert {name: registry.BY_NAME[name].task for name in tasks} == tasks
     assert {args[0] for args, _, _ in CATALOGUE.values()} == set(tasks)
     listing = run("list").stdout
     for task in (MULTILABEL, RANKING, METRIC, SEQUENCES):

@@ -161,7 +161,7 @@ def test_check_reads_each_file_once(tmp_path, monkeypatch):
 def test_check_formats_json_and_md():
     data = json.loads(run("check", SAMPLES / "checks.toml", "-f", "json").stdout)
     assert data["passed"] == 4 and data["failed"] == 0
-    assert data["checks"][2]["value"] == pytest.approx(1.40760596, rel=1e-8)
+    assert data["checks"][2]["value"] == pytest.approx(0.50760596, rel=1e-8)
     assert data["checks"][0]["signature"] == f"mse|reduction=mean|dtype=float64|losscli={__version__}"
     md = run("check", SAMPLES / "checks.toml", "-f", "md").stdout
     assert md.startswith("| check | loss | value | rule | result |\n|---|---|---|---|---|\n")
@@ -191,14 +191,15 @@ def test_check_invalid_file_exits_2_naming_check_and_key(tmp_path, body, words):
 
 def test_tsv_jsonl_and_md():
     args = ["mse", "--pred", "1,2", "--target", "0,0"]
-    assert run(*args, "-f", "tsv").stdout == "loss\treduction\tdtype\tn\tvalue\nmse\tmean\tfloat64\t2\t2.5\n"
+    assert run(*args, "-f", "tsv").stdout == "loss\treduction\tdtype\tsamples\telements\tvalue\nmse\tmean\tfloat64\t2\t2\t2.5\n"
     assert run(*args, "-r", "none", "-f", "tsv").stdout == "index\tpred\ttarget\tloss\n0\t1.0\t0.0\t1.0\n1\t2.0\t0.0\t4.0\n"
     lines = run(*args, "-r", "none", "-f", "jsonl").stdout.splitlines()
     assert [json.loads(line) for line in lines] == [
         {"index": 0, "pred": 1.0, "target": 0.0, "loss": 1.0}, {"index": 1, "pred": 2.0, "target": 0.0, "loss": 4.0}]
     assert json.loads(run(*args, "-f", "jsonl").stdout)["value"] == 2.5
     md = run(*args, "-f", "md").stdout
-    assert md.splitlines()[:2] == ["| loss | value | reduction | n | dtype | signature |", "|---|---|---|---|---|---|"]
+    assert md.splitlines()[:2] == ["| loss | value | reduction | samples | elements | dtype | signature |",
+                                 "|---|---|---|---|---|---|---|"]
 
 
 def test_signature_in_json_and_text():

@@ -1,43 +1,143 @@
-"""The README is the front door: its Quickstart and every example in it must be true."""
+"""The README and docs/ are the front door: every example in them must print what they show.
 
+Each `$ ` line of a ```console block in README.md and docs/*.md runs in bash from the repository
+root, with `losscli` meaning this tree's code; its stdout then stderr must equal the lines under
+it. When the outputs change on purpose, `python tests/test_readme.py --update` reruns every
+example and rewrites the shown outputs (review the diff before committing it).
+"""
+
+import os
 import pathlib
 import re
 import subprocess
+import sys
+import tempfile
 
 import pytest
 
-from losscli.cli import LOSSES
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+CONSOLE = re.compile(r"^```console\n(.*?)^```", flags=re.S | re.M)
+# Words of the project's own history and plans, which mean nothing to a reader of the docs.
+INTERNAL = re.compile(r"\bissues?\b|(?<![-\w])target \d|\bthe spec\b|\bas here\b|\bperformance target", re.I)
+FIRST_SCREEN = 60  # lines
 
 
-def _examples():
-    """(command, expected output) for each `$ ` line of the README's console blocks."""
-    for block in re.findall(r"```console\n(.*?)```", README, flags=re.S):
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, output = chunk.partition("\n")
-            yield command, output
+def examples(text: str):
+    """(command, expected output) for each `$ ` line of the console blocks of a page."""
+    for block in CONSOLE.findall(text):
+        yield from block_examples(block)
 
 
-EXAMPLES = list(_examples())
+def block_examples(block: str):
+    for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+        command, _, output = chunk.partition("\n")
+        yield command, output
 
 
-@pytest.mark.parametrize("command,output", EXAMPLES, ids=[c[:60] for c, _ in EXAMPLES])
-def test_readme_example_prints_what_the_readme_shows(command, output):
-    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT)
-    assert result.stdout + result.stderr == output
+def shell(command: str) -> str:
+    """stdout then stderr of `command` in bash at the repository root, `losscli` being this tree."""
+    with tempfile.TemporaryDirectory() as bin_dir:
+        shim = pathlib.Path(bin_dir, "losscli")
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m losscli "$@"\n')
+        shim.chmod(0o755)
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+               "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+        env.pop("NO_COLOR", None)
+        result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, env=env)
+    return result.stdout + result.stderr
+
+
+def update(page: pathlib.Path) -> int:
+    """Rewrite the shown output of every example of a page from a real run; the number changed."""
+    changed = 0
+
+    def block(match: re.Match) -> str:
+        nonlocal changed
+        out = []
+        for command, output in block_examples(match.group(1)):
+            actual = shell(command)
+            changed += actual != output
+            out.append(f"$ {command}\n{actual}")
+        return "```console\n" + "".join(out) + "```"
+
+    text = page.read_text()
+    page.write_text(CONSOLE.sub(block, text))
+    return changed
+
+
+CASES = [(page, command, output) for page in PAGES for command, output in examples(page.read_text())]
+
+
+@pytest.mark.parametrize("page,command,output", CASES,
+                         ids=[f"{p.relative_to(ROOT)}: {c[:60]}" for p, c, _ in CASES])
+def test_example_prints_what_the_page_shows(page, command, output):
+    assert shell(command) == output, f"{page.name}: run `python tests/test_readme.py --update` if this is intended"
+
+
+def test_every_page_has_examples_and_docs_are_linked_from_the_readme():
+    readme = README.read_text()
+    for page in PAGES[1:]:
+        assert f"(docs/{page.name})" in readme, f"README.md does not link docs/{page.name}"
+    assert len(CASES) >= 40
+
+
+def quickstart() -> list[str]:
+    section = README.read_text().split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [line for line in block.splitlines() if line.strip()]
 
 
 def test_quickstart_holds_exactly_two_commands():
-    section = README.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
-    (block,) = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
-    commands = [line for line in block.splitlines() if line.strip()]
+    commands = quickstart()
     assert len(commands) == 2
     assert "samples/" in commands[0] and "pytest" in commands[1]
     assert commands[1] in (ROOT / ".ci" / "run").read_text(), ".ci/run must run the README's test command"
+    assert "-e " not in commands[1], "an editable install makes every later call slower"
+
+
+def test_quickstart_loss_command_runs():
+    command = quickstart()[0].split("&&", 1)[1].strip()
+    assert shell(command).startswith("mse: 0.2500  (")
+
+
+def test_first_screen_has_the_quickstart_the_losses_and_ci():
+    head = "\n".join(README.read_text().splitlines()[:FIRST_SCREEN])
+    assert "## Quickstart" in head and "pytest" in head
+    assert "| `mse`" in head or "`mse`" in head.split("## Losses", 1)[1]
+    assert "`ctc`" in head, "the whole loss table"
+    assert "losscli check" in head and "GITHUB_STEP_SUMMARY" in head, "the CI recipe"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_internal_vocabulary(page):
+    hits = [f"{i}: {line}" for i, line in enumerate(page.read_text().splitlines(), 1) if INTERNAL.search(line)]
+    assert not hits, "\n".join(hits)
+
+
+def loss_table(text: str) -> str:
+    return text.split("## Losses", 1)[1].split("\n## ", 1)[0]
 
 
 def test_every_command_is_in_the_readme_table():
+    from losscli.registry import BY_NAME as LOSSES
+
+    table = "\n".join(line for line in loss_table(README.read_text()).splitlines() if line.startswith("|"))
     for name in LOSSES:
-        assert re.search(rf"^\| [^|]+ \| `{re.escape(name)}` \|", README, flags=re.M), name
+        assert re.search(rf"`{re.escape(name)}`", table), name
+
+
+def test_every_command_has_a_row_in_docs_losses():
+    from losscli.registry import BY_NAME as LOSSES
+
+    text = (ROOT / "docs" / "losses.md").read_text()
+    for name in LOSSES:
+        assert re.search(rf"^\| [^|]+ \| `{re.escape(name)}` \|", text, flags=re.M), name
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        sys.exit("usage: python tests/test_readme.py --update   (rewrites the outputs shown in README.md and docs/)")
+    for page in PAGES:
+        print(f"{page.relative_to(ROOT)}: {update(page)} outputs changed")

@@ -11,22 +11,37 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli import stream
-from losscli.cli import app, evaluation
+from losscli import engine
+from losscli.cli import app
 from losscli.errors import LossCliError, UsageError
 
 runner = CliRunner()
 
 
-STREAMED = []  # what evaluation._stream returned, per run: None when it fell back
+STREAMED = []  # the Result of each engine run (None when it raised)
+
+
+def _record(monkeypatch, into, what):
+    real = engine.run
+
+    def recorded(*a, **k):
+        try:
+            result = real(*a, **k)
+        except Exception:
+            into.append(what(None))
+            raise
+        into.append(what(result))
+        return result
+
+    monkeypatch.setattr(engine, "run", recorded)
 
 
 @pytest.fixture
 def small_blocks(monkeypatch):
     """Stream any file of 1 KB or more, in blocks of `size` bytes."""
-    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1024)
-    real = evaluation._stream
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
     STREAMED.clear()
-    monkeypatch.setattr(evaluation, "_stream", lambda *a: STREAMED.append(real(*a)) or STREAMED[-1])
+    _record(monkeypatch, STREAMED, lambda result: result)
 
     def blocks(size):
         monkeypatch.setattr(stream, "BLOCK_BYTES", size)
@@ -76,7 +91,7 @@ def test_streamed_equals_whole_file(table, small_blocks, monkeypatch, args):
     args = [a.format(f=table) for a in args]
     streamed = result_json(*args)
     assert STREAMED[-1] is not None and STREAMED[-1].streamed
-    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)  # never stream
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)  # never stream
     whole = result_json(*args)
     assert streamed["value"] == pytest.approx(whole["value"], rel=1e-12)
     assert streamed["partials"] == pytest.approx(whole["partials"], rel=1e-12)
@@ -106,7 +121,7 @@ def test_messy_large_files_read_like_small_ones(tmp_path, small_blocks, monkeypa
     path = tmp_path / "messy.csv"
     path.write_text("\"p\",\"t\"\r\n" + "".join(body.format(i, i * 0.5) + "\r\n" for i in range(2000)))
     streamed = run("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "-q").stdout
-    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
     assert streamed == run("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "-q").stdout != ""
 
 
@@ -115,7 +130,7 @@ def test_nan_policy_omit_while_streaming(tmp_path, small_blocks, monkeypatch):
     path.write_text("p,t\n" + "".join(f"{'nan' if i % 7 == 0 else i},{i + 1}\n" for i in range(2000)))
     args = ["mse", "--pred", f"{path}:p", "--target", f"{path}:t", "--nan-policy", "omit"]
     streamed = result_json(*args)
-    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
     whole = result_json(*args)
     assert streamed["omitted"] == whole["omitted"] == 286
     assert streamed["value"] == pytest.approx(whole["value"], rel=1e-12)
@@ -197,19 +212,16 @@ def test_progress_bar_only_on_a_terminal_after_a_second():
     assert piped.bar is None  # not a terminal
 
 
-BLOCKED = []  # whether shared._emit_in_blocks wrote the output, per run
+BLOCKED = []  # whether the per-element output was written a block at a time, per run
 
 
 @pytest.fixture
 def small_npy_blocks(monkeypatch):
-    from losscli.cli import shared
-
-    monkeypatch.setattr(evaluation, "STREAM_BYTES", 1024)
-    monkeypatch.setattr(evaluation, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 1000)
     monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
-    real = shared._emit_in_blocks
     BLOCKED.clear()
-    monkeypatch.setattr(shared, "_emit_in_blocks", lambda *a: BLOCKED.append(real(*a)) or BLOCKED[-1])
+    _record(monkeypatch, BLOCKED, lambda result: result is not None and result.blocks is not None)
 
 
 @pytest.mark.parametrize("fmt", [["-f", "csv"], ["-f", "tsv"], ["-f", "jsonl"], ["-q"]])
@@ -221,10 +233,10 @@ def test_per_element_output_in_blocks_equals_the_whole(tmp_path, table, small_np
                  ["cross-entropy", "--pred", f"{table}:l0,l1,l2", "--target", f"{table}:label"]):
         blocked = run(*args, "-r", "none", *fmt)
         assert BLOCKED[-1] is True
-        monkeypatch.setattr(evaluation, "STREAM_BYTES", 1 << 40)
+        monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
         whole = run(*args, "-r", "none", *fmt)
         assert BLOCKED[-1] is False
-        monkeypatch.setattr(evaluation, "STREAM_BYTES", 1024)
+        monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
         assert blocked.exit_code == whole.exit_code == 0
         assert blocked.stdout == whole.stdout and blocked.stdout.count("\n") >= 3000
 

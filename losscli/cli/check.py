@@ -1,8 +1,9 @@
 """`losscli check FILE`: many loss checks in one run, declared in a TOML file, for CI.
 
-Each [[check]] names a loss command and gives its options under their command-line names
-(without the dashes); the options go through the same parser as the command line, so a check
-accepts exactly what the command accepts. Checks that read the same file share one read.
+Each [[check]] names a loss (`loss = "mse"`) and gives its options under their command-line
+names without the dashes (`pred`, `label-smoothing`, `reduction`, `fail-above`); each check
+becomes an engine Invocation directly, typed and validated from the loss's declaration. Checks
+that read the same file share one read.
 """
 
 import os
@@ -13,11 +14,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import registry
 from ..errors import LossCliError, UsageError
-from .shared import CHECK_SESSION, OPTION_NAMES, SOURCE, app, evaluate, fail, write_output
-
-# Output options make no sense inside a check: the check's own table is the output.
-NOT_CHECK_KEYS = {"format", "quiet", "precision", "top", "hist", "no-color", "output", "grad", "help"}
+from .shared import CHECK_KEYS, app, fail, write_output
 
 
 class CheckFormat(str, Enum):
@@ -35,18 +34,18 @@ def check(
     """Run the loss checks of a TOML file; exit 1 if any fails, 2 if the file is invalid."""
     started = time.perf_counter()
     try:
-        checks = _read(file)
+        checks = [_invocation(i, c, file.parent) for i, c in enumerate(_read(file), 1)]
         shared: dict = {}  # one Sources per delimiter, so checks share each file's read
-        outcomes = [_run(c, file.parent, shared) for c in _parse(checks)]
+        outcomes = [_run(name, inv, shared) for name, inv in checks]
     except LossCliError as e:
-        fail(e.render(OPTION_NAMES), e.exit_code)
+        fail(e.render(), e.exit_code)
     elapsed = time.perf_counter() - started
     try:
         write_output(None, lambda out: _emit(outcomes, fmt.value, out))
         if junit_xml:
             write_output(junit_xml, lambda out: out.write(junit(outcomes, str(file), elapsed)))
     except LossCliError as e:
-        fail(e.render(OPTION_NAMES), e.exit_code)
+        fail(e.render(), e.exit_code)
     failed = [o for o in outcomes if o["failures"]]
     for o in failed:
         for line in o["failures"]:
@@ -75,82 +74,100 @@ def _read(file: Path) -> list[dict]:
     return checks
 
 
-def _parse(checks: list[dict]):
-    """Yield (name, loss, command, argv) for each check, or raise naming the check and the key."""
-    from typer.main import get_command
-
-    commands = get_command(app).commands
-    from .shared import LOSSES
-
-    for i, c in enumerate(checks, 1):
-        name = str(c.get("name", f"check {i}"))
-        loss = c.get("loss")
-        if loss not in LOSSES:
-            raise UsageError(f"check {name!r}: key 'loss' must name a loss command ({', '.join(LOSSES)}), got {loss!r}")
-        command = commands[loss]
-        options = {opt: p for p in command.params for opt in p.opts + p.secondary_opts}
-        argv = []
-        for key, value in c.items():
-            if key in ("name", "loss"):
-                continue
-            flag = f"--{key}"
-            if key in NOT_CHECK_KEYS or flag not in options:
-                keys = sorted({o[2:] for o in options if o.startswith("--")} - NOT_CHECK_KEYS)
-                raise UsageError(f"check {name!r}: unknown key {key!r} for {loss} (keys: {', '.join(keys)})")
-            argv += _argv(flag, value, options)
-        yield name, loss, command, argv
+_SETTINGS = {  # key -> (Invocation field or gate, type, choices)
+    "reduction": ("reduction", str, None), "dtype": ("dtype", str, ("float64", "float32")),
+    "nan-policy": ("nan_policy", str, ("propagate", "raise", "omit")), "delimiter": ("delimiter", str, None),
+    "broadcast": ("broadcast", bool, None), "fail-above": ("fail_above", float, None),
+    "fail-below": ("fail_below", float, None), "expect": ("expect", float, None), "rtol": ("rtol", float, None),
+    "atol": ("atol", float, None),
+}
+assert set(_SETTINGS) == CHECK_KEYS
 
 
-def _argv(flag: str, value, options: dict) -> list[str]:
-    import json
+def _invocation(i: int, c: dict, folder: Path):
+    """(name, Invocation) of one [[check]] table, or a UsageError naming the check and the key."""
+    from ..checks import Gates
+    from ..engine import Invocation
 
-    if isinstance(value, bool):
-        negative = f"--no-{flag[2:]}"
-        return [flag] if value else ([negative] if negative in options else [])
-    if isinstance(value, list):
-        return [flag, json.dumps(value)]
-    return [flag, str(value)]
+    name = str(c.get("name", f"check {i}"))
+    loss = c.get("loss")
+    if not isinstance(loss, str) or (loss not in registry.BY_NAME and loss not in registry.ALIASES):
+        names = ", ".join(s.name for s in registry.SPECS)
+        raise UsageError(f"check {name!r}: key 'loss' must name a loss command ({names}), got {loss!r}")
+    spec = registry.spec(loss)
+    arrays = {a.key: a for a in spec.arrays}
+    params = {p.key: p for p in spec.params}
+    sources, values, settings, gates = {}, {}, {}, {}
+    for key, value in c.items():
+        if key in ("name", "loss"):
+            continue
+        if key in arrays:
+            if isinstance(value, list):
+                import json
+
+                value = json.dumps(value)
+            sources[key] = _resolve(_typed(name, key, value, str), folder)
+        elif key in params:
+            p = params[key]
+            values[p.name] = _typed(name, key, value, {"float": float, "int": int, "bool": bool, "str": str}[p.type],
+                                    p.choices, p.min, p.max)
+        elif key in _SETTINGS:
+            field, kind, choices = _SETTINGS[key]
+            if key == "reduction":
+                choices = spec.reductions
+            typed = _typed(name, key, value, kind, choices, 0.0 if key in ("rtol", "atol") else None)
+            (gates if key in ("fail-above", "fail-below", "expect", "rtol", "atol") else settings)[field] = typed
+        else:
+            keys = sorted(set(arrays) | set(params) | CHECK_KEYS)
+            raise UsageError(f"check {name!r}: unknown key {key!r} for {spec.name} (keys: {', '.join(keys)})")
+    for a in spec.arrays:
+        if a.required and a.key not in sources:
+            raise UsageError(f"check {name!r}: {spec.name} needs {a.flag} (the key {a.key!r})")
+    return name, Invocation(spec.name, sources, values, gates=Gates(**gates) or None, **settings)
 
 
-def _run(parsed, folder: Path, shared: dict) -> dict:
-    """Parse one check's options as the command line would, then evaluate it and its gates."""
-    from typer._click.exceptions import ClickException
+def _typed(check: str, key: str, value, kind, choices=None, low=None, high=None):
+    """A TOML value as the option's type (an integer where a float is expected is fine)."""
+    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value, ok = float(value), True
+    if not ok:
+        raise UsageError(f"check {check!r}: --{key} must be {_KIND[kind]}, got {value!r}")
+    if choices is not None and value not in choices:
+        raise UsageError(f"check {check!r}: --{key} must be one of {', '.join(map(str, choices))}, got {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"in [{low}, {high}]" if low is not None and high is not None else \
+            (f">= {low}" if low is not None else f"<= {high}")
+        raise UsageError(f"check {check!r}: --{key} must be {bounds}, got {value!r}")
+    return value
 
-    from ..checks import failures
+
+_KIND = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
+
+
+def _run(name: str, inv, shared: dict) -> dict:
+    """Evaluate one check and its gates; its own elapsed time goes into the JUnit report."""
+    from ..checks import Gates
+    from ..engine import run
     from ..inputs import Sources
+    from .shared import gate_failures
 
-    name, loss, command, argv = parsed
-    argv = [_resolve(a, folder) if i and argv[i - 1] in _source_flags(command) else a for i, a in enumerate(argv)]
-    session: list = []
-    token = CHECK_SESSION.set(session)
+    started = time.perf_counter()
+    if inv.delimiter not in shared:
+        shared[inv.delimiter] = Sources(delimiter=inv.delimiter)
     try:
-        with command.make_context(loss, argv) as ctx:
-            command.invoke(ctx)
-    except ClickException as e:
-        raise UsageError(f"check {name!r}: {e.format_message()}") from None
-    except typer.Exit:  # the command reported an error already
-        raise UsageError(f"check {name!r}: see the error above") from None
-    finally:
-        CHECK_SESSION.reset(token)
-    (_, fn, kwargs, settings), = session
-    if settings.delimiter not in shared:
-        shared[settings.delimiter] = Sources(delimiter=settings.delimiter) if settings.delimiter else Sources()
-    sources = shared[settings.delimiter]
-    try:
-        result = evaluate(loss, fn, kwargs, settings, sources)
+        result = run(inv, shared[inv.delimiter])
     except LossCliError as e:
-        raise type(e)(f"check {name!r}: {e.render(OPTION_NAMES)}") from None
+        raise type(e)(f"check {name!r}: {e.render(registry.option_names(registry.spec(inv.loss)))}") from None
+    gates = inv.gates or Gates()
     return {
         "name": name,
-        "loss": loss,
+        "loss": inv.loss,
         "result": result,
-        "rules": settings.gates.rules(),
-        "failures": failures(loss, result.value, settings.gates),
+        "rules": gates.rules(),
+        "failures": gate_failures(result, gates),
+        "time": time.perf_counter() - started,
     }
-
-
-def _source_flags(command) -> set[str]:
-    return {o for p in command.params if getattr(p, "metavar", None) == SOURCE for o in p.opts}
 
 
 def _resolve(source: str, folder: Path) -> str:
@@ -197,11 +214,11 @@ def _emit(outcomes, fmt: str, out) -> None:
                    "signature": o["result"].signature} for o in outcomes]
         out.write(json.dumps({"checks": report, "passed": passed, "failed": len(outcomes) - passed}) + "\n")
     elif fmt == "md":
-        out.write("| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n")
+        from ..render import markdown_table
+
         for row in rows:
             row[-1] = "✅ PASS" if row[-1] == "PASS" else "❌ FAIL"
-            out.write("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |\n")
-        out.write(f"\n{summary}\n")
+        out.write(markdown_table(header, rows) + f"\n{summary}\n")
     elif hasattr(out, "isatty") and out.isatty():
         from rich.console import Console
         from rich.table import Table
@@ -209,7 +226,8 @@ def _emit(outcomes, fmt: str, out) -> None:
         table = Table(*header, caption=summary)
         for row in rows:
             table.add_row(*row[:-1], f"[{'green' if row[-1] == 'PASS' else 'red'}]{row[-1]}[/]")
-        Console(file=out, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        color = not os.environ.get("NO_COLOR")
+        Console(file=out, no_color=not color, color_system="auto" if color else None).print(table)
     else:
         out.write("\t".join(header) + "\n" + "".join("\t".join(r) + "\n" for r in rows) + summary + "\n")
 
@@ -222,10 +240,9 @@ def junit(outcomes, suite: str, elapsed: float) -> str:
     attrs = {"tests": str(len(outcomes)), "failures": str(failed), "errors": "0", "time": f"{elapsed:.6f}"}
     root = ET.Element("testsuites", name="losscli check", **attrs)
     suite_el = ET.SubElement(root, "testsuite", name=suite, skipped="0", **attrs)
-    each = elapsed / max(len(outcomes), 1)
     for o in outcomes:
         case = ET.SubElement(suite_el, "testcase", name=o["name"], classname=f"losscli.{o['loss']}",
-                             time=f"{each:.6f}")
+                             time=f"{o['time']:.6f}")
         if o["failures"]:
             failure = ET.SubElement(case, "failure", message=o["failures"][0], type="check failed")
             failure.text = "\n".join(o["failures"] + [o["result"].signature])

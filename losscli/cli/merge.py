@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError, LossCliError, UsageError
-from .shared import OPTION_NAMES, Format, app, fail, write_output
+from .shared import Format, app, fail, write_output
 
 
 @app.command("merge", rich_help_panel="Scale out")
@@ -31,7 +31,7 @@ def merge(
         result = merged(list(_read(parts)))
         write_output(None, lambda out: emit(result, View(fmt.value, quiet, precision), out))
     except LossCliError as e:
-        fail(e.render(OPTION_NAMES), e.exit_code)
+        fail(e.render(), e.exit_code)
 
 
 def _read(parts: list[str]):
@@ -58,7 +58,7 @@ def merged(results: list[tuple[str, dict]]):
 
     import numpy as np
 
-    from ..partials import combine
+    from ..partials import combine, exact_sum
     from ..render import Result
 
     if not results:
@@ -73,15 +73,14 @@ def merged(results: list[tuple[str, dict]]):
                              f"{first['signature']!r}; shards must share the loss, options and dtype")
     number = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
     sums = [number.get(o["partials"]["sum"], o["partials"]["sum"]) for _, o in results]
-    denominator = math.fsum(o["partials"]["denominator"] for _, o in results)
-    total = math.fsum(sums) if all(map(math.isfinite, sums)) else sum(sums)
-    value = np.asarray(combine(first["reduction"], total, denominator)).astype(first["dtype"])
+    denominator = exact_sum(o["partials"]["denominator"] for _, o in results)
+    total = exact_sum(sums)  # inf, -inf or nan as torch's sum ends, never an OverflowError
+    with np.errstate(over="ignore"):  # a float32 total beyond 3.4e38 is inf, as torch's float32 sum
+        value = np.asarray(combine(first["reduction"], total, denominator)).astype(first["dtype"])
     tails = {tuple(o["shape"][1:]) for _, o in results}
     shape = (sum(o["shape"][0] if o["shape"] else 1 for _, o in results), *tails.pop()) if len(tails) == 1 \
         else (sum(o["n"] for _, o in results),)
-    result = Result(first["loss"], first["reduction"], value=value, dtype=first["dtype"], shape=shape,
-                    params=first["params"])
-    result.parts = {"sum": total, "denominator": denominator}
     omitted = [o.get("omitted") for _, o in results]
-    result.omitted = sum(omitted) if all(v is not None for v in omitted) else None
-    return result
+    return Result(first["loss"], first["reduction"], value=value, dtype=first["dtype"], shape=shape,
+                  params=first["params"], parts={"sum": total, "denominator": denominator},
+                  omitted=sum(omitted) if all(v is not None for v in omitted) else None)

@@ -1,13 +1,10 @@
-"""What every command shares: the Typer app, the shared options, `Run`, `loss_command`, main().
+"""The command line: a Typer facade over losscli.engine, generated from losscli.registry.
 
-A loss command loads its inputs, calls the core, and returns a Result; `loss_command` adds the
-shared options, renders the result, and turns errors into exit codes. NumPy, Rich and the input
-readers are imported only once a command runs, so `--help` stays fast.
+A loss command turns its options into an engine Invocation, runs it, renders the Result and
+turns errors and failed gates into exit codes. NumPy, Rich and the readers are imported only
+once a command runs, so `--help` stays fast.
 """
 
-import contextvars
-import functools
-import importlib
 import inspect
 import os
 import signal
@@ -17,70 +14,22 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from .. import __version__
+from .. import __version__, registry
 from ..errors import LossCliError, UsageError
-from .evaluation import PARAMETER_OPTIONS, SOURCE, Run, Settings, evaluate, shape_text  # noqa: F401
+from ..registry import SOURCE, TASKS, LossSpec
 
+HELP = "Loss functions of torch.nn and other libraries from the command line, with each library's numbers."
+EXIT_CODES = "Exit codes: 0 success, 1 a failed check, 2 usage or input error, 3 internal error."
+_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="losscli",
-    help="Loss functions of torch.nn from the command line, with PyTorch 2.13's numbers.",
-    no_args_is_help=True,
-    add_completion=False,
+    help=HELP,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,  # help texts are plain text: "[[check]]" stays as written
+    context_settings=_SETTINGS,
 )
-
-REGRESSION = "Regression"
-BINARY = "Binary classification"
-MULTICLASS = "Multi-class classification"
-SIMILARITY = "Similarity"
-DISTRIBUTIONS = "Distributions"
-MULTILABEL = "Multi-label classification"
-RANKING = "Ranking"
-METRIC = "Metric learning"
-SEQUENCES = "Sequences"
-TASKS = (REGRESSION, BINARY, MULTICLASS, MULTILABEL, SIMILARITY, RANKING, METRIC, DISTRIBUTIONS, SEQUENCES)
-
-# How core error messages name arguments on the command line.
-OPTION_NAMES = {
-    "input": "--pred",
-    "target": "--target",
-    "weight": "--weight",
-    "pos_weight": "--pos-weight",
-    "ignore_index": "--ignore-index",
-    "input1": "--input1",
-    "input2": "--input2",
-    "margin": "--margin",
-    "p": "--p",
-    "var": "--var",
-    "anchor": "--anchor",
-    "positive": "--positive",
-    "negative": "--negative",
-    "distance": "--distance",
-    "linear_weight": "--linear-weight",
-    "linear_bias": "--linear-bias",
-    "log_probs": "--log-probs",
-    "targets": "--targets",
-    "input_lengths": "--input-lengths",
-    "target_lengths": "--target-lengths",
-    "blank": "--blank",
-}
-
-SOURCE_HELP = "inline numbers ('1,2;3,4' or '[[1,2],[3,4]]'), a file (PATH or PATH:COLUMNS), or - for stdin"
-
-
-class Reduction(str, Enum):
-    mean = "mean"
-    sum = "sum"
-    none = "none"
-
-
-class KLReduction(str, Enum):
-    mean = "mean"
-    batchmean = "batchmean"
-    sum = "sum"
-    none = "none"
 
 
 class Format(str, Enum):
@@ -103,36 +52,31 @@ class NanPolicy(str, Enum):
     omit = "omit"
 
 
-# --- shared options ------------------------------------------------------------------------
-
-PredOpt = Annotated[str, typer.Option("--pred", "-p", metavar=SOURCE, help=f"Predictions: {SOURCE_HELP}.", show_default=False)]
-TargetOpt = Annotated[str, typer.Option("--target", "-t", metavar=SOURCE, help="Targets, same forms as --pred.", show_default=False)]
-WeightOpt = Annotated[Optional[str], typer.Option("--weight", metavar=SOURCE, help="Per-class weight, one value per class.")]
-
-
 def _option(name: str, annotation, default, *decls: str, panel: str | None = None, **kw) -> inspect.Parameter:
     option = typer.Option(*decls, rich_help_panel=panel, **kw)
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option])
 
 
 _OUTPUT, _CHECKS, _INPUT = "Output", "CI checks", "Input"
+# The options every loss command shares (after its own), declared once. `losscli check` takes
+# the settings among them as keys of a [[check]] table (CHECK_KEYS).
 _COMMON = [
-    _option("reduction", Reduction, Reduction.mean, "--reduction", "-r", help="Combine per-element losses: mean, sum or none."),
     _option("dtype", Dtype, Dtype.float64, "--dtype", help="Compute in float64, or in float32 to match torch's float32 results."),
     _option("nan_policy", NanPolicy, NanPolicy.propagate, "--nan-policy", panel=_INPUT,
             help="NaN in the inputs: propagate (as torch), raise (exit 2), or omit the samples that hold one."),
     _option("delimiter", Optional[str], None, "--delimiter", "-d", panel=_INPUT, show_default=False,
             help="Field delimiter of text files, e.g. ';' or tab (default: by extension, or sniffed)."),
     _option("fmt", Format, Format.text, "--format", "-f", panel=_OUTPUT,
-            help="text for people; json, jsonl, csv, tsv or md (Markdown) for programs and reports."),
+            help="text for people (tab-separated with full precision when piped); json, jsonl, csv, tsv or md "
+                 "(Markdown) for programs and reports."),
     _option("quiet", bool, False, "--quiet", "-q", panel=_OUTPUT,
-            help="Print the bare value only (one per line for per-element output)."),
+            help="Print the bare value only (one per line for per-element output); not with --format."),
     _option("precision", Optional[int], None, "--precision", panel=_OUTPUT, min=0, max=17, show_default=False,
             help="Decimals: text shows 4 by default; with -q, fixed-point instead of exact."),
     _option("top", Optional[int], None, "--top", panel=_OUTPUT, min=1, show_default=False,
             help="Show the K elements with the largest loss, with their index and inputs."),
     _option("hist", bool, False, "--hist", panel=_OUTPUT, help="Add a histogram of the per-element losses."),
-    _option("no_color", bool, False, "--no-color", panel=_OUTPUT, help="No colour, even on a terminal (NO_COLOR too)."),
+    _option("no_color", bool, False, "--no-color", panel=_OUTPUT, help="No colour or styling, even on a terminal (NO_COLOR too)."),
     _option("output", Optional[str], None, "--output", "-o", panel=_OUTPUT, show_default=False, metavar="PATH",
             help="Write the result to PATH (atomically: all of it or nothing) instead of stdout."),
     _option("fail_above", Optional[float], None, "--fail-above", panel=_CHECKS, show_default=False,
@@ -148,79 +92,122 @@ _BROADCAST = _option("broadcast", bool, False, "--broadcast",
                      help="Allow shapes that differ but broadcast, as torch does silently.")
 _GRAD = _option("grad", bool, False, "--grad", panel=_OUTPUT,
                 help="Also give the gradient of the loss w.r.t. the predictions (as torch autograd).")
+# Settings a [[check]] table may set, besides the loss's own options (output options may not).
+CHECK_KEYS = {"reduction", "dtype", "nan-policy", "delimiter", "broadcast", "fail-above", "fail-below", "expect",
+              "rtol", "atol"}
 
-# command name -> (task, core function name): feeds `losscli list` and the docs tests.
-LOSSES: dict[str, tuple[str, str]] = {}
-
-
-def loss_command(name: str, task: str, core: str, broadcast: bool = False, grad: bool = False) -> Callable:
-    """Register `fn(run, **own_options) -> Result` as the command `name`, with the shared options
-    (reduction, dtype, NaN policy, output, CI checks; --broadcast where torch broadcasts, --grad
-    where the gradient is known in closed form)."""
-
-    def decorate(fn: Callable) -> Callable:
-        own = [p for p in inspect.signature(fn).parameters.values() if p.name != "run"]
-        extra = ([_BROADCAST] if broadcast else []) + ([_GRAD] if grad else [])
-        shared = [p for p in _COMMON + extra if p.name not in {q.name for q in own}]
-
-        @functools.wraps(fn)
-        def command(**kwargs) -> None:
-            options = {p.name: kwargs.pop(p.name) for p in shared}
-            if "reduction" in kwargs:  # a command with its own reductions (kl-div: batchmean)
-                options["reduction"] = kwargs["reduction"]
-            try:
-                settings = Settings.from_options(options)
-                session = CHECK_SESSION.get()
-                if session is not None:  # `losscli check`: record the validated options only
-                    session.append((name, fn, kwargs, settings))
-                    return
-                if _emit_in_blocks(name, fn, kwargs, settings):
-                    return
-                result = evaluate(name, fn, kwargs, settings)
-                from ..checks import failures
-                from ..render import emit
-
-                failed = failures(name, result.value, settings.gates)
-                write_output(settings.output, lambda out: emit(result, settings.view, out))
-            except LossCliError as e:
-                fail(e.render(OPTION_NAMES), e.exit_code)
-            for line in failed:
-                typer.echo(f"losscli: check failed: {line}", err=True)
-            if failed:
-                raise typer.Exit(1)
-
-        command.__signature__ = inspect.Signature(own + shared)
-        del command.__wrapped__  # Typer must see the signature above, not fn's
-        LOSSES[name] = (task, core)
-        app.command(name, rich_help_panel=task)(command)
-        return fn
-
-    return decorate
+_TYPES = {"float": float, "int": int, "str": str, "bool": bool}
 
 
-# `losscli check` sets this to a list; a loss command then records its parsed options there.
-CHECK_SESSION: contextvars.ContextVar[list | None] = contextvars.ContextVar("check_session", default=None)
+def _own_options(spec: LossSpec) -> list[inspect.Parameter]:
+    """The loss's arrays, hyperparameters and reductions as Typer options, from its declaration."""
+    own = []
+    for a in spec.arrays:
+        decls = (a.flag, a.short) if a.short else (a.flag,)
+        annotation = str if a.required else Optional[str]
+        own.append(_option(a.key.replace("-", "_"), annotation, ... if a.required else None, *decls, metavar=SOURCE,
+                           help=a.help, show_default=False))
+    for p in spec.params:
+        kw: dict = {"help": p.help}
+        if p.min is not None:
+            kw["min"] = p.min
+        if p.max is not None:
+            kw["max"] = p.max
+        if p.choices:
+            choice = Enum(p.name.title().replace("_", ""), {c: c for c in p.choices}, type=str)
+            own.append(_option(p.name, choice, choice(p.default), p.option, **kw))
+            continue
+        annotation = _TYPES[p.type] if p.default is not None else Optional[_TYPES[p.type]]
+        decls = (p.flag,) if p.flag else (p.option,)
+        if p.default is None:
+            kw["show_default"] = False
+        own.append(_option(p.name, annotation, p.default, *decls, **kw))
+    reduction = Enum("Reduction", {r: r for r in spec.reductions}, type=str)
+    own.append(_option("reduction", reduction, reduction("mean"), "--reduction", "-r",
+                       help=f"Combine per-element losses: {', '.join(spec.reductions)}."))
+    return own
 
 
-def _emit_in_blocks(name: str, fn: Callable, kwargs: dict, settings) -> bool:
-    """Per-element output of a large input, computed and written a block of rows at a time, in
-    bounded memory. A first pass computes every block and writes nothing, so an error in a late
-    block leaves stdout empty and the whole-input path reports it with its position; the
-    second pass writes as it computes."""
-    from .evaluation import element_blocks
+def help_text(spec: LossSpec) -> str:
+    parts = [spec.summary]
+    if spec.details:
+        parts.append(spec.details)
+    parts.append(f"Reference: {spec.reference}.")
+    return "\n\n".join(parts)
 
-    parts = element_blocks(name, fn, kwargs, settings)
-    if parts is None:
-        return False
+
+def epilog(spec: LossSpec) -> str | None:
+    if not spec.examples:
+        return None
+    # \b: Click keeps the lines of this paragraph as they are
+    return "\b\nExamples:\n" + "\n".join(f"  $ {e}" for e in spec.examples)
+
+
+def build_command(spec: LossSpec, target: typer.Typer, name: str | None = None, hidden: bool = False) -> None:
+    """Register the command of `spec` on `target` (under an alias when `name` is given)."""
+    own = _own_options(spec)
+    extra = ([_BROADCAST] if spec.broadcast else []) + ([_GRAD] if spec.grad else [])
+    shared = _COMMON + extra
+
+    def command(**kwargs) -> None:
+        run_loss(spec, kwargs)
+
+    command.__signature__ = inspect.Signature(own + shared)
+    command.__doc__ = help_text(spec)
+    target.command(name or spec.name, rich_help_panel=spec.task, epilog=epilog(spec), hidden=hidden)(command)
+
+
+def run_loss(spec: LossSpec, o: dict) -> None:
+    """One loss command: options -> Invocation -> engine -> render; errors -> exit codes."""
+    from ..checks import Gates
+
+    value = lambda v: v.value if isinstance(v, Enum) else v  # noqa: E731
+    gates = Gates(o["fail_above"], o["fail_below"], o["expect"], o["rtol"], o["atol"])
     try:
-        for _ in parts():
-            pass
-    except LossCliError:
-        return False
-    from ..render import emit_blocks
+        if o["quiet"] and value(o["fmt"]) != "text":
+            raise UsageError(f"-q prints the bare value: it does not combine with --format {value(o['fmt'])}")
+        from ..engine import Invocation, run
+        from ..render import ReadProgress, View
 
-    write_output(settings.output, lambda out: emit_blocks(parts(), settings.view, out))
-    return True
+        color = not o["no_color"] and not os.environ.get("NO_COLOR")
+        view = View(value(o["fmt"]), o["quiet"], o["precision"], o["top"], o["hist"], color)
+        progress = ReadProgress("reading", enabled=not o["quiet"])
+        inv = Invocation(
+            spec.name,
+            {a.key: o[a.key.replace("-", "_")] for a in spec.arrays},
+            {p.name: value(o[p.name]) for p in spec.params},
+            reduction=value(o["reduction"]), dtype=value(o["dtype"]), nan_policy=value(o["nan_policy"]),
+            delimiter=o["delimiter"], broadcast=o.get("broadcast", False), grad=o.get("grad", False),
+            top=o["top"], hist=o["hist"], gates=gates or None, progress=progress,
+        )
+        try:
+            result = run(inv)
+        finally:
+            progress.close()
+        failed = gate_failures(result, gates)
+        if view.fmt == "text" and not view.quiet:
+            for message in result.warnings:
+                typer.echo(f"losscli: warning: {message}", err=True)
+        from ..render import emit
+
+        write_output(o["output"], lambda out: emit(result, view, out))
+    except LossCliError as e:
+        fail(e.render(registry.option_names(spec)), e.exit_code)
+    for line in failed:
+        typer.echo(f"losscli: check failed: {line}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+def gate_failures(result, gates) -> list[str]:
+    """The failed gates of a result: over the elements (tallied by the engine) or its value."""
+    if not gates:
+        return []
+    if result.element_failures is not None:
+        return list(result.element_failures)
+    from ..checks import failures
+
+    return failures(result.loss, result.value, gates)
 
 
 def write_output(path: str | None, write: Callable) -> None:
@@ -253,33 +240,71 @@ def fail(message: str, code: int = 2):
 # --- other commands ------------------------------------------------------------------------
 
 
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    md = "md"
+
+
 @app.command("list", rich_help_panel="Catalogue")
 def list_losses(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="text, json, jsonl, csv, tsv or md.")] = ListFormat.text,
 ) -> None:
-    """List every loss, grouped by task."""
-    rows = [
-        {"name": name, "task": task, "function": core, "summary": _summary(name)}
-        for t in TASKS
-        for name, (task, core) in LOSSES.items()
-        if task == t
-    ]
-    if fmt is Format.json:
+    """List every loss, grouped by task, with the library whose numbers it has."""
+    rows = [{"name": s.name, "task": s.task, "function": s.core, "reference": s.reference,
+             "options": options_text(s), "summary": s.summary}
+            for t in TASKS for s in registry.SPECS if s.task == t]
+    if fmt is ListFormat.json:
         import json
 
         typer.echo(json.dumps(rows, indent=2))
-        return
-    width = max(len(row["name"]) for row in rows)
-    for task in TASKS:
-        typer.echo(f"{task}:")
-        for row in rows:
-            if row["task"] == task:
+    elif fmt is ListFormat.jsonl:
+        import json
+
+        typer.echo("\n".join(json.dumps(row) for row in rows))
+    elif fmt in (ListFormat.csv, ListFormat.tsv):
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter="," if fmt is ListFormat.csv else "\t",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buffer.getvalue(), nl=False)
+    elif fmt is ListFormat.md:
+        from ..render import markdown_table
+
+        body = [[r["task"], f"`{r['name']}`", r["reference"], r["options"], r["summary"]] for r in rows]
+        typer.echo(markdown_table(["task", "command", "reference", "options (defaults as the reference's)", "summary"],
+                                  body), nl=False)
+    else:
+        width = max(len(row["name"]) for row in rows)
+        for task in TASKS:
+            group = [row for row in rows if row["task"] == task]
+            if group:
+                typer.echo(f"{task}:")
+            for row in group:
                 typer.echo(f"  {row['name']:<{width}}  {row['summary']}")
+        typer.echo(f"{len(rows)} losses; losscli COMMAND --help says more.")
 
 
-def _summary(name: str) -> str:
-    command = next(c for c in app.registered_commands if c.name == name)
-    return inspect.getdoc(command.callback).splitlines()[0]
+def options_text(spec: LossSpec) -> str:
+    """The loss's own options with their defaults: `--beta 1.0`, `--weight`, `--swap`."""
+    out = [f"`{a.flag}`" for a in spec.arrays if a.role == "parameter" or not a.required]
+    for p in spec.params:
+        if p.type == "bool":
+            out.append(f"`{p.flag.split('/')[1] if p.default and p.flag else p.option}`")
+        elif p.default is None:
+            out.append(f"`{p.option}`")
+        else:
+            out.append(f"`{p.option} {p.default}`")
+    if len(spec.reductions) > 3:
+        out += [f"`-r {r}`" for r in spec.reductions if r not in ("mean", "sum", "none")]
+    return ", ".join(out)
 
 
 def _version(value: bool) -> None:
@@ -288,46 +313,72 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(epilog=EXIT_CODES)
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
-    """Loss functions of torch.nn from the command line, with PyTorch 2.13's numbers.
-
-    Exit codes: 0 success, 2 usage or input error, 3 internal error.
-    """
+    """Loss functions of torch.nn and other libraries from the command line, with each library's numbers."""
 
 
-# Which family module defines each loss command, so a call imports only that module.
-# tests/test_cli.py::test_family_index_matches_the_commands keeps this true.
-COMMANDS_BY_FAMILY = {
-    "regression": ("mse", "l1", "smooth-l1", "huber", "log-cosh", "quantile", "mape", "msle", "tweedie"),
-    "binary": ("focal", "hinge", "squared-hinge"),
-    "classification": ("bce-with-logits", "cross-entropy", "nll", "bce", "soft-margin", "multi-margin",
-                       "linear-cross-entropy", "multi-label-soft-margin", "multi-label-margin"),
-    "similarity": ("cosine-embedding", "hinge-embedding", "margin-ranking", "triplet-margin",
-                   "triplet-margin-with-distance"),
-    "distributions": ("kl-div", "poisson-nll", "gaussian-nll"),
-    "sequence": ("ctc",),
-}
-FAMILY_OF = {name: family for family, names in COMMANDS_BY_FAMILY.items() for name in names}
+def _register_losses() -> None:
+    for spec in registry.SPECS:
+        build_command(spec, app)
+        for alias in spec.aliases:
+            build_command(spec, app, alias, hidden=True)
+
+
+_LOADED = False
+
+
+def load_all() -> None:
+    """Register every loss command (and the other commands) on the app, once."""
+    global _LOADED
+    if not _LOADED:
+        _LOADED = True
+        _register_losses()
+        import importlib
+
+        for module in ("check", "merge"):
+            importlib.import_module(f"losscli.cli.{module}")
 
 
 def _app_for(args: list[str]):
     """(app, prog name, args) to run. `losscli LOSS ...` runs an app of that one command: Typer
     builds it in a few ms instead of ~40 for all of them, and a tiny call's start-up is the
-    product (benchmarks/run.py, target 2). Everything else runs the whole app."""
-    family = FAMILY_OF.get(args[0]) if args else None
-    if family is not None:
-        importlib.import_module(f"losscli.cli.{family}")
-        one = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
-                          context_settings={"help_option_names": ["-h", "--help"]})
-        one.registered_commands.append(next(c for c in app.registered_commands if c.name == args[0]))
-        return one, f"losscli {args[0]}", args[1:]
-    from . import load_all
-
+    product. Everything else runs the whole app."""
+    name = args[0] if args else None
+    spec = None
+    if name in registry.BY_NAME or name in registry.ALIASES:
+        spec = registry.spec(name)
+    if spec is not None:
+        one = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None,
+                          context_settings=_SETTINGS)
+        build_command(spec, one)
+        return one, f"losscli {spec.name}", args[1:]
     load_all()
     return app, "losscli", args
+
+
+def _unknown_command(name: str) -> str | None:
+    """A one-line error for a command that does not exist, with the nearest names."""
+    import difflib
+
+    known = [s.name for s in registry.SPECS] + list(registry.ALIASES) + ["list", "check", "merge"]
+    if name.startswith("-") or name in known:
+        return None
+    lowered = {k.lower().replace("_", "-"): k for k in known}
+    close = difflib.get_close_matches(name.lower().replace("_", "-"), list(lowered), n=3, cutoff=0.6)
+    names = list(dict.fromkeys(registry.ALIASES.get(lowered[c], lowered[c]) for c in close))
+    hint = f"; did you mean {' or '.join(names)}?" if names else ""
+    return f"no such command {name!r}{hint} (losscli list shows every loss)"
+
+
+def _click_message(e) -> str:
+    """Click's message, and for --grad on a loss without one, which losses have it."""
+    if getattr(e, "option_name", None) == "--grad" and getattr(e, "ctx", None) is not None:
+        have = ", ".join(s.name for s in registry.SPECS if s.grad)
+        return f"{e.ctx.info_name} has no --grad; the losses with a closed-form gradient are: {have}"
+    return e.format_message()
 
 
 def _terminated(signum, frame):
@@ -337,23 +388,32 @@ def _terminated(signum, frame):
 def main() -> None:
     """Console entry point: usage errors as one line (exit 2), bugs as one line (exit 3)."""
     # Typer vendors Click (0.26+) and exports no base class for its usage errors.
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+    from typer._click.exceptions import ClickException
 
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `losscli ... | head` ends quietly
     signal.signal(signal.SIGTERM, _terminated)  # unwind, so --output leaves no temporary file
+    args = sys.argv[1:]
     try:
-        runnable, prog, args = _app_for(sys.argv[1:])
+        if not args:  # the usage and the command list, once, on stderr: as git, exit 2
+            load_all()
+            with app_context() as ctx:
+                typer.echo(ctx.get_help(), err=True)
+            sys.exit(2)
+        unknown = _unknown_command(args[0])
+        if unknown:
+            typer.echo(f"losscli: error: {unknown}", err=True)
+            sys.exit(2)
+        runnable, prog, args = _app_for(args)
         code = runnable(args=args, prog_name=prog, standalone_mode=False)
-    except NoArgsIsHelpError as e:
-        typer.echo(e.ctx.get_help(), err=True)
-        code = 2
     except ClickException as e:
         command = e.ctx.command_path if getattr(e, "ctx", None) else "losscli"
-        typer.echo(f"losscli: error: {e.format_message()} (see {command} --help)", err=True)
+        typer.echo(f"losscli: error: {_click_message(e)} (see {command} --help)", err=True)
         code = e.exit_code
     except (typer.Abort, KeyboardInterrupt):
         code = 130
+    except SystemExit:
+        raise
     except Exception as e:  # a bug: one line, the traceback only on request
         if os.environ.get("LOSSCLI_DEBUG") == "1":
             raise
@@ -363,3 +423,10 @@ def main() -> None:
     if code == 130:  # Typer turns Ctrl-C into exit 130 without a word
         typer.echo("losscli: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def app_context():
+    """A Click context of the whole app, for its help text."""
+    from typer.main import get_command
+
+    return get_command(app).make_context("losscli", [], resilient_parsing=True)

@@ -10,7 +10,7 @@ hyperparameters; 'mean' equals the reference library's value.
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import check_reduction, reduce, same_shape
+from ._common import check_probabilities, check_reduction, elementwise, first_bad, same_shape
 from .classification import binary_cross_entropy_with_logits
 
 
@@ -32,6 +32,7 @@ def sigmoid_focal_loss(input, target, reduction: str = "mean", alpha: float = 0.
         raise UsageError(f"sigmoid_focal_loss needs alpha <= 1 (alpha < 0 disables it), got {alpha}: "
                          "it would weigh negatives by 1 - alpha < 0")
     x, y = same_shape(input, target)
+    check_probabilities("target", y, rule=False)
     dt = x.dtype.type
     one = dt(1)
     p = one / (one + np.exp(-x))
@@ -40,7 +41,7 @@ def sigmoid_focal_loss(input, target, reduction: str = "mean", alpha: float = 0.
     loss = ce * (one - p_t) ** dt(gamma)
     if alpha >= 0:
         loss = (dt(alpha) * y + dt(1 - alpha) * (one - y)) * loss
-    return reduce(loss, reduction)
+    return elementwise(loss, reduction)
 
 
 def _hinge_margins(input, target) -> np.ndarray:
@@ -50,11 +51,9 @@ def _hinge_margins(input, target) -> np.ndarray:
     labels = (-1, 1) if (y == -1).any() else (0, 1)
     bad = (y != labels[0]) & (y != labels[1])
     if bad.any():
-        pos = np.argwhere(bad)[0]
-        where = "position " + ",".join(map(str, pos)) if len(pos) else "the only position"
         raise InputError(
             "{target} must hold labels -1 and 1, or 0 and 1 (converted to -1 and 1 as Keras does); "
-            f"got {y[tuple(pos)].item()!r} at {where}"
+            + first_bad("target", y, bad)
         )
     if labels[0] == 0:
         y = dt(2) * y - dt(1)
@@ -66,7 +65,7 @@ def _per_sample(loss: np.ndarray, reduction: str):
     output each (Keras's (N, 1)), so its per-sample values are its elements."""
     if loss.ndim >= 2:
         loss = loss.sum(axis=-1, dtype=loss.dtype) / loss.dtype.type(loss.shape[-1])
-    return reduce(loss, reduction)
+    return elementwise(loss, reduction)
 
 
 @np.errstate(all="ignore")

@@ -5,7 +5,22 @@ import os
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, check_fits, check_reduction, reduce, same_shape, shape_str, weighted
+from ._common import (
+    Parts,
+    as_float,
+    check_fits,
+    check_probabilities,
+    check_range,
+    check_reduction,
+    check_signs,
+    elementwise,
+    finish,
+    first_bad,
+    same_shape,
+    shape_str,
+    weighted,
+    where,
+)
 
 
 def log_softmax(input, axis: int) -> np.ndarray:
@@ -26,15 +41,8 @@ def class_indices(target, name: str = "target", what: str = "class indices") -> 
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(t) | (t != np.round(t))
     if bad.any():
-        pos = np.argwhere(bad)[0]
-        raise InputError(
-            f"{{{name}}} must hold whole {what}, got {t[tuple(pos)]!r} at {_where(pos)}"
-        )
+        raise InputError(f"{{{name}}} must hold whole {what}, {first_bad(name, t, bad)}")
     return t.astype(np.int64)
-
-
-def _where(pos) -> str:
-    return "position " + ",".join(map(str, pos)) if len(pos) else "the only position"
 
 
 def _class_weight(weight, n_classes: int, dtype) -> np.ndarray | None:
@@ -77,7 +85,7 @@ def _picked(x: np.ndarray, t: np.ndarray, ignore_index: int):
     if bad.any():
         pos = np.argwhere(bad)[0] if t.ndim else ()
         raise InputError(
-            f"{{target}} holds class index {int(t[tuple(pos)])} at {_where(pos)}, "
+            f"{{target}} holds class index {int(t[tuple(pos)])} at {where(pos)}, "
             f"outside [0, {n_classes}) ({{ignore_index}} is {ignore_index})"
         )
     safe = np.where(keep, t, 0)
@@ -104,12 +112,15 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
 
 def _nll_reduce(picked: np.ndarray, keep: np.ndarray, safe: np.ndarray, w, reduction: str):
     """-w[y] * picked where kept, 0 elsewhere; 'mean' divides by the kept targets' weight."""
+    return finish(_nll_parts(picked, keep, safe, w), reduction)
+
+
+def _nll_parts(picked: np.ndarray, keep: np.ndarray, safe: np.ndarray, w) -> Parts:
     wt = np.ones_like(picked) if w is None else w[safe]
     zero = picked.dtype.type(0)
     loss = np.where(keep, -wt * picked, zero)
-    if reduction != "mean":
-        return reduce(loss, reduction)
-    return loss.sum(dtype=picked.dtype) / np.where(keep, wt, zero).sum(dtype=picked.dtype)
+    # the denominator is summed in the input dtype, as torch's total_weight is
+    return Parts(loss, loss, float(np.where(keep, wt, zero).sum(dtype=picked.dtype)))
 
 
 @np.errstate(all="ignore")
@@ -143,22 +154,18 @@ def cross_entropy(
     w_b = None if w is None else w.reshape((-1,) + (1,) * (x.ndim - cdim - 1))
     if target.shape == x.shape:
         return _cross_entropy_probs(logp, as_float(target, "target"), w_b, ignore_index, reduction, label_smoothing)
-    nll = nll_loss(logp, target, weight=w, ignore_index=ignore_index, reduction=reduction)
+    nll = nll_loss(logp, target, weight=w, ignore_index=ignore_index, reduction="parts")
     if label_smoothing <= 0:  # torch treats a negative label_smoothing as 0
-        return nll
+        return finish(nll, reduction)
     # torch's form: (1 - eps) * nll + smooth * (eps / C), where smooth is -sum_c w_c logp_c,
     # 0 at ignored positions, and 'mean' shares nll's denominator: the weight of the kept targets.
     t = class_indices(target)
     keep = (t.reshape(()) if x.ndim == 1 else t) != ignore_index
     smooth = -(logp if w_b is None else logp * w_b).sum(axis=cdim)
     smooth = np.where(keep, smooth, x.dtype.type(0))
-    if reduction == "mean":
-        kept_weight = keep.sum() if w is None else w[np.where(keep, t, 0)][keep].sum(dtype=x.dtype)
-        smooth = smooth.sum(dtype=x.dtype) / x.dtype.type(kept_weight)
-    elif reduction == "sum":
-        smooth = smooth.sum(dtype=x.dtype)
     eps = x.dtype.type(label_smoothing)
-    return (x.dtype.type(1) - eps) * nll + smooth * (eps / x.dtype.type(n_classes))
+    loss = (x.dtype.type(1) - eps) * nll.elements + smooth * (eps / x.dtype.type(n_classes))
+    return finish(Parts(loss, loss, nll.denominator), reduction)
 
 
 def _cross_entropy_indices(x: np.ndarray, target, w, ignore_index: int, reduction: str):
@@ -198,9 +205,8 @@ def _max_and_log_sum_exp(x: np.ndarray, cdim: int):
 
 
 def cross_entropy_denominator(target, weight=None, ignore_index: int = -100, probabilities: bool = False):
-    """What cross entropy's and nll's 'mean' divide their sum by: the summed weight of the kept
-    index targets (their count without a weight), or the number of positions for probability
-    targets. Shards of a batch add these up (losscli merge)."""
+    """What cross entropy's and nll's 'mean' divide their sum by. Only the current CLI needs it:
+    the engine takes Parts.denominator (reduction="parts"), and then this goes."""
     t = np.asarray(target)
     if probabilities:
         return t.size // t.shape[0 if t.ndim == 1 else 1] if t.size else 0
@@ -221,13 +227,8 @@ def _cross_entropy_probs(logp, p, w_b, ignore_index, reduction, label_smoothing)
         eps = dt.type(label_smoothing)
         p = p * (dt.type(1) - eps) + eps / dt.type(n_classes)
     terms = logp * p if w_b is None else logp * p * w_b
-    if reduction == "none":
-        return -terms.sum(axis=cdim)
-    total = -terms.sum(dtype=dt)
-    if reduction == "sum":
-        return total
-    samples = logp.size // n_classes
-    return total / dt.type(samples) if samples else dt.type(np.nan)
+    loss = -terms.sum(axis=cdim)
+    return finish(Parts(loss, loss, loss.size), reduction)  # 'mean' divides by the positions
 
 
 @np.errstate(all="ignore")
@@ -241,6 +242,7 @@ def binary_cross_entropy_with_logits(
     """
     check_reduction(reduction)
     x, y = same_shape(input, target)
+    check_probabilities("target", y, rule=False)
     dt = x.dtype
     one = dt.type(1)
     # log_sigmoid as torch's CPU kernel: min(x, 0) - log1p(exp(-|x|))
@@ -249,7 +251,7 @@ def binary_cross_entropy_with_logits(
         p = as_float(pos_weight, "pos_weight")
         check_fits("pos_weight", p, "input", x.shape)
         log_sig = log_sig * ((p.astype(dt, copy=False) - one) * y + one)
-    return reduce(weighted((one - y) * x - log_sig, weight), reduction)
+    return elementwise(weighted((one - y) * x - log_sig, weight), reduction)
 
 
 @np.errstate(all="ignore")
@@ -262,16 +264,13 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """
     check_reduction(reduction)
     x, y = same_shape(input, target)
-    for name, a in (("input", x), ("target", y)):
-        bad = ~((a >= 0) & (a <= 1))  # nan too, as in torch
-        if bad.any():
-            pos = np.argwhere(bad)[0]
-            raise InputError(f"{{{name}}} must hold probabilities in [0, 1], got {a[tuple(pos)]} at {_where(pos)}")
+    check_probabilities("input", x)  # nan too, as in torch, which refuses both outside [0, 1]
+    check_probabilities("target", y)
     dt = np.result_type(x, y)
     floor = dt.type(-100)
     # torch's kernel: (y - 1) max(log1p(-x), -100) - y max(log x, -100); each log clamped alone
     loss = (y - dt.type(1)) * np.maximum(np.log1p(-x), floor) - y * np.maximum(np.log(x), floor)
-    return reduce(weighted(loss, weight), reduction)
+    return elementwise(weighted(loss, weight), reduction)
 
 
 @np.errstate(all="ignore")
@@ -284,8 +283,9 @@ def soft_margin_loss(input, target, reduction: str = "mean"):
     check_reduction(reduction)
     x, y = as_float(input, "input"), as_float(target, "target")
     check_fits("target", y, "input", x.shape)
+    check_signs("target", y, "the class of each element")
     z = (-x * y).astype(x.dtype, copy=False)  # torch writes into an input-shaped, input-dtype tensor
-    return reduce(np.log1p(np.exp(z)), reduction)
+    return elementwise(np.log1p(np.exp(z)), reduction)
 
 
 def _rows_of_classes(x: np.ndarray, what: str) -> tuple[int, int]:
@@ -293,11 +293,6 @@ def _rows_of_classes(x: np.ndarray, what: str) -> tuple[int, int]:
     if x.ndim > 2 or (x.ndim >= 1 and x.shape[-1] == 0):
         raise InputError(f"{{input}} must be (C,) or (N, C) {what} with C > 0, got shape {shape_str(x.shape)}")
     return (x.shape[0] if x.ndim == 2 else 1), (x.shape[-1] if x.ndim else 1)
-
-
-def undefined_empty(reduction: str, dtype):
-    """'mean' and 'sum' of an empty batch, where torch returns uninitialised memory: nan and 0."""
-    return dtype.type(np.nan) if reduction == "mean" else dtype.type(0)
 
 
 @np.errstate(all="ignore")
@@ -320,15 +315,15 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
             f"{shape_str(x.shape)}; got shape {shape_str(t.shape)}"
         )
     dt = x.dtype
+    check_range("margin", margin, dt)
     w = None if weight is None else _class_weight(weight, dim, dt)
     rows, labels = x.reshape(nframe, dim), t.reshape(nframe)
     bad = (labels < 0) | (labels >= dim)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"{{target}} holds class index {labels[i]} at position {i}, outside [0, {dim})")
-    vector = reduction == "none" and t.ndim > 0
+        raise InputError(f"{{target}} holds class index {int(labels[i])} at position {i}, outside [0, {dim})")
     if nframe == 0:
-        return np.zeros(0, dt) if vector else undefined_empty(reduction, dt)
+        return finish(_margin_parts(np.zeros(0, dt), t.ndim), reduction)
     picked = rows[np.arange(nframe), labels][:, None]
     z = (dt.type(margin) - picked) + rows  # in the input dtype, in torch's order
     h = z if p == 1 else z * z
@@ -337,10 +332,15 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     h = np.where((z > 0) & (np.arange(dim) != labels[:, None]), h, dt.type(0))
     # torch adds a row's terms one after another in the input dtype: a cumulative sum does too
     per_sample = np.cumsum(h, axis=1, dtype=dt)[:, -1] / dt.type(dim)
-    if vector:
-        return per_sample
-    total = per_sample.astype(np.float64).sum()
-    return dt.type(total / nframe if reduction == "mean" else total)
+    return finish(_margin_parts(per_sample, t.ndim), reduction)
+
+
+def _margin_parts(per_sample: np.ndarray, target_ndim: int) -> Parts:
+    """The multi-margin losses' parts: each row in the input dtype, the batch summed in float64
+    as torch does (an empty batch: mean nan, sum 0, where torch returns uninitialised memory);
+    'none' is 0-d for a 0-d target (multi-margin) or a 1-d one (multi-label-margin)."""
+    elements = per_sample if target_ndim > 0 else per_sample.reshape(())
+    return Parts(elements, per_sample.astype(np.float64), per_sample.size)
 
 
 @np.errstate(all="ignore")

@@ -2,11 +2,36 @@
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
-from ..errors import InputError, UsageError
-from ._common import REDUCTIONS, as_float, broadcast_shape, check_reduction, reduce, shape_str
+from ..errors import InputError, LossWarning
+from ._common import (
+    PARTS_BATCHMEAN,
+    REDUCTIONS,
+    Parts,
+    as_float,
+    broadcast_shape,
+    check_range,
+    check_reduction,
+    first_bad,
+    is_strict,
+    number,
+    elementwise,
+    finish,
+    shape_str,
+)
+
+
+def warn_kl_div_mean(stacklevel: int = 2) -> None:
+    """torch's warning for kl_div's 'mean' (also given by the engine, which asks for parts)."""
+    warnings.warn(
+        "kl_div: reduction='mean' divides the total loss by the number of elements, not the batch "
+        "size: it is not the KL divergence; 'batchmean' is (torch warns the same)",
+        LossWarning,
+        stacklevel=stacklevel,  # past the errstate wrapper, to the caller
+    )
 
 
 @np.errstate(all="ignore")
@@ -17,20 +42,34 @@ def kl_div(input, target, reduction: str = "mean", log_target: bool = False):
     log_target. 'batchmean' divides the sum by input.shape[0] (the mathematical KL per
     sample); 'mean' divides by the number of elements, as torch does.
     """
-    check_reduction(reduction, REDUCTIONS + ("batchmean",))
+    check_reduction(reduction, REDUCTIONS + ("batchmean", PARTS_BATCHMEAN))
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
+    if is_strict() and (x > 0).any():
+        raise InputError(
+            f"{{input}} must hold log-probabilities (<= 0), {first_bad('input', x, x > 0)}; "
+            "if it holds probabilities, pass {pred_probs}"
+        )
     if log_target:
         loss = np.exp(y) * (y - x)
     else:
         # xlogy(y, y): 0 where y == 0 (nan stays nan); torch 2.13 has no y > 0 mask.
         loss = np.where(y == 0, y.dtype.type(0), y * np.log(y)) - y * x
-    if reduction != "batchmean":
-        return reduce(loss, reduction)
-    total = loss.sum(dtype=loss.dtype)
-    if x.ndim == 0:
-        return total
-    return total / loss.dtype.type(x.shape[0]) if x.shape[0] else loss.dtype.type(np.nan)
+    if reduction == "mean":
+        warn_kl_div_mean(stacklevel=4)
+    if reduction in ("batchmean", PARTS_BATCHMEAN):  # input.shape[0]; a 0-d input is not divided
+        return finish(Parts(loss, loss, x.shape[0] if x.ndim else 1), reduction)
+    return elementwise(loss, reduction)
+
+
+def log_probabilities(p, name: str = "input") -> np.ndarray:
+    """log(p) for kl_div's input given as probabilities (the CLI's --pred-probs), as torch.log;
+    a negative probability is refused (strict rule; off: nan, as torch.log gives)."""
+    x = as_float(p, name)
+    if is_strict() and (x < 0).any():
+        raise InputError(f"{{pred_probs}} needs probabilities >= 0 in {{{name}}}, {first_bad(name, x, x < 0)}")
+    with np.errstate(all="ignore"):
+        return np.log(x)
 
 
 @np.errstate(all="ignore")
@@ -46,12 +85,15 @@ def poisson_nll_loss(
     check_reduction(reduction)
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
+    if is_strict() and (y < 0).any():
+        first = number(y[y < 0].ravel()[0])
+        raise InputError(f"{{target}} holds a negative count, {first}; Poisson targets are counts >= 0")
     dt = np.result_type(x, y)
     loss = np.exp(x) - y * x if log_input else x - y * np.log(x + dt.type(eps))
     if full:
         stirling = y * np.log(y) - y + dt.type(0.5) * np.log(dt.type(2 * math.pi) * y)
         loss = loss + np.where(y <= 1, dt.type(0), stirling)
-    return reduce(loss, reduction)
+    return elementwise(loss, reduction)
 
 
 def _variance(var, x: np.ndarray) -> np.ndarray:
@@ -86,12 +128,12 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     """
     x, y = as_float(input, "input"), as_float(target, "target")
     v = _variance(var, x)
-    if reduction not in REDUCTIONS:
-        raise UsageError(f"{reduction!r} is not a valid value for reduction (one of {', '.join(REDUCTIONS)})")
+    check_reduction(reduction)
     broadcast_shape(("input", x), ("target", y), ("var", v))
+    check_range("eps", eps, np.result_type(x, y, v))
     v = np.maximum(v, v.dtype.type(eps))  # clamped for stability
     dt = np.result_type(x, y, v)
     loss = dt.type(0.5) * (np.log(v) + (x - y) ** 2 / v)
     if full:
         loss = loss + dt.type(0.5 * math.log(2 * math.pi))
-    return reduce(loss, reduction)
+    return elementwise(loss, reduction)

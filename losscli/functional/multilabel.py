@@ -3,10 +3,8 @@
 import numpy as np
 
 from ..errors import InputError
-from ._common import as_float, broadcast_shape, check_reduction, reduce, shape_str
-from .classification import _rows_of_classes, class_indices, undefined_empty
-
-_CHUNK = 1 << 22  # elements of the (rows, labels, classes) margin tensor built at a time
+from ._common import as_float, broadcast_shape, check_reduction, elementwise, finish, is_strict, shape_str
+from .classification import _margin_parts, _rows_of_classes, class_indices
 
 
 def _log_sigmoid(v: np.ndarray) -> np.ndarray:
@@ -34,7 +32,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction: str = "me
         loss = loss * w
     # torch sums over input's last dim, counted in the (possibly broadcast) loss from the left
     per_sample = loss.sum(axis=x.ndim - 1) / loss.dtype.type(x.shape[-1])
-    return reduce(per_sample, reduction)
+    return elementwise(per_sample, reduction)
 
 
 @np.errstate(all="ignore")
@@ -64,22 +62,62 @@ def multilabel_margin_loss(input, target, reduction: str = "mean"):
             f"{{target}} holds {labels[r, c]} at row {r}, position {c}; label lists hold class "
             f"indices in [0, {dim}), padded with -1"
         )
-    scalar = reduction != "none" or t.ndim <= 1  # torch gives a 0-d result for a 1-d target
+    if is_strict():
+        _distinct_labels(labels)
     if nframe == 0:
-        return undefined_empty(reduction, dt) if scalar else np.zeros(0, dt)
-    in_list = np.cumprod(labels >= 0, axis=1).astype(bool)  # the labels before the first -1
-    safe = np.where(in_list, labels, 0)
+        return finish(_margin_parts(np.zeros(0, dt), t.ndim - 1), reduction)
+    sums = _hinge_sums(rows, labels)
+    # torch rounds each row's sum to the input dtype, then divides; 'mean' is a float64 mean
+    return finish(_margin_parts(sums.astype(dt) / dt.type(dim), t.ndim - 1), reduction)
+
+
+def _distinct_labels(rows: np.ndarray) -> None:
+    """Strict rule: a label list (the prefix before the first -1) names each class once."""
+    listed = np.cumprod(rows >= 0, axis=1).astype(bool)
+    ordered = np.sort(np.where(listed, rows, -1), axis=1)
+    repeats = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+    if repeats.any():
+        row, col = np.argwhere(repeats)[0]
+        label = int(ordered[row, col + 1])
+        if listed[row].all():
+            raise InputError(f"{{target}} row {row} repeats class {label} and has no -1: end each label list with "
+                             "-1 padding (torch reads a row up to its first -1)")
+        raise InputError(
+            f"{{target}} row {row} lists class {label} twice before its first -1 (torch would count it twice)"
+        )
+
+
+def _hinge_sums(rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per row, in float64: the sum over its listed labels j (with repeats) and its unlisted
+    classes i of max(0, 1 - x[j] + x[i]), in O(C log C) time and O(C) memory per row.
+
+    Each row's unlisted scores are sorted (listed ones and nan, which torch's z > 0 never
+    counts, become -inf); a binary search finds those above x[j] - 1, and a suffix sum adds
+    them up: count * (1 - x[j]) + the sum of those scores.
+    """
+    nframe, dim = rows.shape
+    dt = rows.dtype
+    listed = np.cumprod(labels >= 0, axis=1).astype(bool)  # the labels before the first -1
     is_label = np.zeros((nframe, dim), dtype=bool)
-    is_label[np.nonzero(in_list)[0], safe[in_list]] = True
-    picked = np.take_along_axis(rows, safe, axis=1)
-    sums = np.empty(nframe, dtype=np.float64)
-    step = max(1, _CHUNK // (dim * dim))
-    for start in range(0, nframe, step):  # bounded memory: (rows, labels, classes) per chunk
-        s = slice(start, start + step)
-        z = (dt.type(1) - picked[s, :, None]) + rows[s, None, :]  # in the input dtype, torch's order
-        keep = in_list[s, :, None] & ~is_label[s, None, :] & (z > 0)
-        sums[s] = np.where(keep, z, dt.type(0)).astype(np.float64).sum(axis=(1, 2))
-    if not scalar:
-        return sums.astype(dt) / dt.type(dim)  # torch rounds each row's sum, then divides
-    total = sums.sum() / dim
-    return dt.type(total / nframe if reduction == "mean" else total)
+    r_idx, pos = np.nonzero(listed)
+    is_label[r_idx, labels[r_idx, pos]] = True
+    keys = np.where(is_label | np.isnan(rows), dt.type(-np.inf), rows)
+    keys.sort(axis=1)
+    # suffix[r, k] = keys[r, k:].sum() in float64, summed from the top so -inf never enters
+    suffix = np.zeros((nframe, dim + 1), dtype=np.float64)
+    suffix[:, :dim] = np.cumsum(keys[:, ::-1], axis=1, dtype=np.float64)[:, ::-1]
+    picked = rows[r_idx, labels[r_idx, pos]]
+    threshold = picked - dt.type(1)
+    # the first k in each query's row with keys[k] > threshold, by a vectorised binary search
+    lo, hi = np.zeros(r_idx.size, dtype=np.int64), np.full(r_idx.size, dim, dtype=np.int64)
+    while (lo < hi).any():
+        mid = (lo + hi) // 2
+        above = keys[r_idx, np.minimum(mid, dim - 1)] > threshold
+        active = lo < hi
+        hi = np.where(active & above, mid, hi)
+        lo = np.where(active & ~above, mid + 1, lo)
+    count = dim - lo
+    with np.errstate(all="ignore"):
+        terms = count * (1.0 - picked.astype(np.float64)) + suffix[r_idx, lo]
+    terms = np.where((count > 0) & ~np.isnan(picked), terms, 0.0)
+    return np.bincount(r_idx, weights=terms, minlength=nframe)

@@ -14,7 +14,7 @@ order (input = the prediction, then target; scikit-learn's order is y_true, y_pr
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, broadcast_shape, check_reduction, reduce
+from ._common import as_float, broadcast_shape, check_reduction, elementwise, holds
 
 
 def _difference(input, target) -> np.ndarray:
@@ -31,7 +31,7 @@ def l1_loss(input, target, reduction: str = "mean"):
     """
     check_reduction(reduction)
     d = _difference(input, target)
-    return reduce(np.abs(d, out=d), reduction)
+    return elementwise(np.abs(d, out=d), reduction)
 
 
 @np.errstate(all="ignore")
@@ -39,7 +39,7 @@ def mse_loss(input, target, reduction: str = "mean"):
     """Mean squared error: loss = (input - target)^2."""
     check_reduction(reduction)
     d = _difference(input, target)
-    return reduce(np.square(d, out=d), reduction)  # in place: no second array of the input's size
+    return elementwise(np.square(d, out=d), reduction)  # in place: no second array of the input's size
 
 
 @np.errstate(all="ignore")
@@ -51,12 +51,14 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     check_reduction(reduction)
     if beta < 0:
         raise UsageError(f"smooth_l1_loss does not support negative values for beta (got {beta})")
+    if beta != beta:  # torch refuses nan too
+        raise UsageError("smooth_l1_loss does not support nan for beta, a number >= 0 (got nan)")
     z = np.abs(_difference(input, target))
     if beta == 0:
-        return reduce(z, reduction)
+        return elementwise(z, reduction)
     b = z.dtype.type(beta)  # torch casts the constant to the input dtype
     half = z.dtype.type(0.5)
-    return reduce(np.where(z < b, half * z * z / b, z - half * b), reduction)
+    return elementwise(np.where(z < b, half * z * z / b, z - half * b), reduction)
 
 
 @np.errstate(all="ignore")
@@ -68,7 +70,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0):
     z = np.abs(_difference(input, target))
     d = z.dtype.type(delta)
     half = z.dtype.type(0.5)
-    return reduce(np.where(z < d, half * z * z, d * (z - half * d)), reduction)
+    return elementwise(np.where(z < d, half * z * z, d * (z - half * d)), reduction)
 
 
 # --- losses torch lacks ----------------------------------------------------------------------
@@ -79,14 +81,9 @@ def _pair(input, target) -> tuple[np.ndarray, np.ndarray]:
     x, y = as_float(input, "input"), as_float(target, "target")
     shape = broadcast_shape(("input", x), ("target", y))
     dt = np.result_type(x, y)
-    return np.broadcast_to(x.astype(dt, copy=False), shape), np.broadcast_to(y.astype(dt, copy=False), shape)
-
-
-def _first(name: str, a: np.ndarray, bad: np.ndarray) -> str:
-    """'{name} holds -1.5 at position 2' for the first True of `bad`."""
-    pos = np.argwhere(bad)[0]
-    where = "position " + ",".join(map(str, pos)) if len(pos) else "the only position"
-    return f"{{{name}}} holds {a[tuple(pos)].item()!r} at {where}"
+    # unbroadcast arrays stay the same objects, so a message can note a float32 underflow (cast)
+    return tuple(a if a.shape == shape and a.dtype == dt else np.broadcast_to(a.astype(dt, copy=False), shape)
+                 for a in (x, y))
 
 
 @np.errstate(all="ignore")
@@ -103,7 +100,7 @@ def log_cosh_loss(input, target, reduction: str = "mean"):
     # form cancels for small |z|, where log1p(2 sinh(z/2)^2) (cosh z - 1 = 2 sinh^2(z/2)) is exact.
     large = z + np.log1p(np.exp(dt(-2) * z)) - dt(np.log(2.0))
     small = np.log1p(dt(2) * np.square(np.sinh(np.minimum(z, dt(1)) / dt(2))))
-    return reduce(np.where(z < dt(1), small, large), reduction)
+    return elementwise(np.where(z < dt(1), small, large), reduction)
 
 
 @np.errstate(all="ignore")
@@ -119,7 +116,7 @@ def quantile_loss(input, target, reduction: str = "mean", quantile: float = 0.5)
     x, y = _pair(input, target)
     d = y - x
     dt = d.dtype.type
-    return reduce(np.where(d >= 0, dt(quantile) * d, -(dt(1.0 - quantile) * d)), reduction)
+    return elementwise(np.where(d >= 0, dt(quantile) * d, -(dt(1.0 - quantile) * d)), reduction)
 
 
 @np.errstate(all="ignore")
@@ -132,7 +129,7 @@ def mape_loss(input, target, reduction: str = "mean"):
     check_reduction(reduction)
     x, y = _pair(input, target)
     eps = x.dtype.type(np.finfo(np.float64).eps)
-    return reduce(np.abs(x - y) / np.maximum(np.abs(y), eps), reduction)
+    return elementwise(np.abs(x - y) / np.maximum(np.abs(y), eps), reduction)
 
 
 @np.errstate(all="ignore")
@@ -149,10 +146,10 @@ def msle_loss(input, target, reduction: str = "mean"):
         if bad.any():
             raise InputError(
                 f"msle cannot be used when {{target}} or {{input}} hold values <= -1 "
-                f"(log1p is undefined there): {_first(name, a, bad)}"
+                f"(log1p is undefined there): {holds(name, a, bad)}"
             )
     d = np.log1p(y) - np.log1p(x)
-    return reduce(d * d, reduction)
+    return elementwise(d * d, reduction)
 
 
 @np.errstate(all="ignore")
@@ -179,7 +176,7 @@ def tweedie_loss(input, target, reduction: str = "mean", power: float = 0.0):
         for name, a, bad, need in checks:
             if bad.any():
                 rule = " and ".join(f"{{{n}}} {c}" for n, _, _, c in checks)
-                raise InputError(f"tweedie deviance with power={power} needs {rule}: {_first(name, a, bad)}")
+                raise InputError(f"tweedie deviance with power={power} needs {rule}: {holds(name, a, bad)}")
     dt = x.dtype.type
     two = dt(2)
     if p == 0:
@@ -196,4 +193,4 @@ def tweedie_loss(input, target, reduction: str = "mean", power: float = 0.0):
             - y * np.power(x, dt(1 - p)) / dt(1 - p)
             + np.power(x, dt(2 - p)) / dt(2 - p)
         )
-    return reduce(dev, reduction)
+    return elementwise(dev, reduction)

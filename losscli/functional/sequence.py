@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, check_reduction, shape_str
+from ._common import Parts, as_float, check_reduction, finish, shape_str
 from .classification import class_indices
 
 
@@ -124,8 +124,6 @@ def ctc_loss(
     nll = np.where(il == 0, np.where(tl == 0, dt.type(0), dt.type(np.inf)), nll)
     if zero_infinity:
         nll = np.where(nll == np.inf, dt.type(0), nll)
-    if reduction == "mean":
-        return (nll / np.maximum(tl, 1).astype(dt)).mean(dtype=dt) if batch else dt.type(np.nan)
-    if reduction == "sum":
-        return nll.sum(dtype=dt)
-    return nll if batched else nll[0]
+    # 'mean' divides each loss by its target length (at least 1), then averages over the batch
+    per_length = nll / np.maximum(tl, 1).astype(dt)
+    return finish(Parts(nll if batched else nll[0], per_length, batch), reduction)

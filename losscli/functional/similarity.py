@@ -6,7 +6,17 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import InputError, UsageError
-from ._common import as_float, broadcast_shape, check_reduction, reduce, same_ndim, shape_str
+from ._common import (
+    as_float,
+    broadcast_shape,
+    check_range,
+    check_reduction,
+    check_signs,
+    elementwise,
+    is_strict,
+    same_ndim,
+    shape_str,
+)
 
 # torch adds a C++ float 1e-12 to the squared norms, in float64 mode too: 9.999999960041972e-13.
 COSINE_EPSILON = np.float32(1e-12)
@@ -36,10 +46,16 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, reduction
     dot = (x1 * x2).sum(axis=axis)
     cos = dot / np.sqrt(((x1 * x1).sum(axis=axis) + eps) * ((x2 * x2).sum(axis=axis) + eps))
     broadcast_shape(("target", y), ("input1", cos))
+    if is_strict() and y.shape != cos.shape:
+        raise InputError(
+            f"{{target}} has shape {shape_str(y.shape)}; it needs one label per pair, shape {shape_str(cos.shape)}"
+        )
+    if is_strict() and not ((y == 1) | (y == -1)).all():
+        raise InputError("{target} must hold 1 (similar) or -1 (dissimilar); torch gives other values a loss of 0")
     zero = dt.type(0)
     pos = np.where(y == 1, dt.type(1) - cos, zero)
     neg = np.where(y == -1, np.maximum(cos - dt.type(margin), zero), zero)
-    return reduce(pos + neg, reduction)
+    return elementwise(pos + neg, reduction)
 
 
 @np.errstate(all="ignore")
@@ -52,8 +68,9 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, reduction: 
     x1, x2, y = (as_float(a, n) for a, n in ((input1, "input1"), (input2, "input2"), (target, "target")))
     same_ndim(("input1", x1), ("input2", x2), ("target", y))
     broadcast_shape(("input1", x1), ("input2", x2), ("target", y))
+    check_signs("target", y, "which input should rank higher")
     dt = np.result_type(x1, x2, y)
-    return reduce(np.maximum(-y * (x1 - x2) + dt.type(margin), dt.type(0)), reduction)
+    return elementwise(np.maximum(-y * (x1 - x2) + dt.type(margin), dt.type(0)), reduction)
 
 
 @np.errstate(all="ignore")
@@ -66,9 +83,11 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, reduction: str = "m
     check_reduction(reduction)
     x, y = as_float(input, "input"), as_float(target, "target")
     broadcast_shape(("input", x), ("target", y))
+    check_range("margin", margin, x.dtype)
+    check_signs("target", y, "similar or dissimilar")
     zero = x.dtype.type(0)
     hinge = np.maximum(x.dtype.type(margin) - x, zero)
-    return reduce(np.where(y != 1, hinge, zero) + np.where(y != -1, x, zero), reduction)
+    return elementwise(np.where(y != 1, hinge, zero) + np.where(y != -1, x, zero), reduction)
 
 
 def _norm(v: np.ndarray, p: float) -> np.ndarray:
@@ -125,7 +144,7 @@ def _triplet(anchor, positive, negative, distance: Callable, margin: float, swap
     d_pos, d_neg = distance(a, p), distance(a, n)
     if swap:  # the positive may be closer to the negative than the anchor is
         d_neg = np.minimum(d_neg, distance(p, n))
-    return reduce(np.maximum(dt.type(margin) + d_pos - d_neg, dt.type(0)), reduction)
+    return elementwise(np.maximum(dt.type(margin) + d_pos - d_neg, dt.type(0)), reduction)
 
 
 @np.errstate(all="ignore")

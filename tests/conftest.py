@@ -1,0 +1,43 @@
+"""The `slow` marker: the long property and stress tests, which `python -m pytest` leaves out
+(pyproject's addopts say `-m "not slow"`) and CI runs too (`.ci/run`: `-m slow`).
+
+The tests named here take a second or more each (`python -m pytest -m "" --durations=30`): the
+hypothesis runs of thousands of generated inputs, block-size sweeps over large files, the
+benchmark smoke run, the Keras oracle's import, signals and pseudo-terminals. Every name must
+match a collected test, so a renamed test cannot drop out of the slow run unnoticed.
+"""
+
+import pytest
+
+SLOW = {
+    "test_hostile_inputs.py": [
+        "test_any_document_or_its_mutation_reads_as_the_reference_or_is_refused",
+        "test_any_bytes_read_as_the_reference_or_are_refused",
+        "test_any_text_reads_as_the_reference_or_is_refused",
+        "test_any_inline_text_reads_as_the_reference_or_is_refused",
+        "test_integral_floats_are_class_indices_and_fractions_are_refused",
+        "test_the_same_input_gives_the_same_bits_every_time",
+    ],
+    "test_stream.py": [
+        "test_streamed_bits_do_not_depend_on_block_size",
+        "test_last_line_without_newline_and_block_edges",
+        "test_per_element_output_in_blocks_equals_the_whole",
+    ],
+    "test_benchmarks_smoke.py": ["test_quick_run_prints_the_table", "test_markdown_table"],
+    "test_beyond_torch.py": ["test_log_cosh_against_keras"],
+    "test_cli.py": ["test_pipe_closed_early_ends_quietly"],
+    "test_pipeline.py": ["test_no_color_on_a_terminal"],
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config, items):
+    modules = {}
+    for item in items:
+        modules.setdefault(item.path.name, item.module)
+        if item.originalname in SLOW.get(item.path.name, ()):
+            item.add_marker(pytest.mark.slow)
+    missing = [f"{file}::{name}" for file, module in modules.items() for name in SLOW.get(file, ())
+               if not hasattr(module, name)]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {', '.join(missing)}")
