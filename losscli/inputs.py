@@ -138,6 +138,8 @@ class Sources:
                                  f"{shown(','.join(tokens))} needs a 2-D array")
             idx = _column_indices(tokens, None, array.shape[1], label)
             return array[:, idx[0]] if len(idx) == 1 else array[:, idx]
+        if type(parsed).__module__ == "losscli.columnar":  # a Parquet/Arrow file: columnar.Whole
+            return parsed.select(tokens)
         array = _select(parsed, tokens, label)
         if array.size == 0:
             raise InputError(f"{label} holds no numbers")
@@ -156,9 +158,10 @@ class Sources:
                 raise InputError(f"{label} is a device, not a data file")
             if key in self.pending:  # row_blocks read its start: what follows is still in the open stream
                 data = self._rest(key, None, label)
-            elif extension in _COLUMNAR:
-                raise InputError(f"{label}: {_COLUMNAR[extension]} is not supported yet; losscli reads "
-                                 "CSV/TSV/TXT, JSON, JSON Lines and .npy/.npz (export the columns to one of them)")
+            elif extension in _COLUMNAR:  # Parquet/Arrow: losscli.columnar
+                from . import columnar
+
+                return label, columnar.read_whole(path, label)
             else:
                 with open(path, "rb") as f:
                     if compression:
@@ -199,9 +202,10 @@ class Sources:
         if data.startswith((NPY_MAGIC, *ZIP_MAGICS)):
             return _marked(read_numpy(io.BytesIO(data), label, len(data)))
         for magic, kind in _COLUMNAR_MAGICS:
-            if data.startswith(magic):
-                raise InputError(f"{label}: {kind} is not supported yet; losscli reads CSV/TSV/TXT, JSON, "
-                                 "JSON Lines and .npy/.npz (export the columns to one of them)")
+            if data.startswith(magic):  # Parquet/Arrow on stdin or without extension: losscli.columnar
+                from . import columnar
+
+                return columnar.read_whole(bytes(data), label, kind)
         text = _decode(data, label)
         if text.lstrip()[:1] in ("[", "{"):
             try:

@@ -68,7 +68,10 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
             return None  # inline numbers: small
         key = "-" if path == "-" else os.path.realpath(path)
         if key not in groups:
-            groups[key] = _Source(key, path, sources, {option: i for i, option in enumerate(per_sample)})
+            kind = _Source
+            if path != "-" and file_format(path)[0] in _COLUMNAR:  # Parquet/Arrow in blocks: losscli.columnar
+                from .columnar import ColumnarSource as kind
+            groups[key] = kind(key, path, sources, {option: i for i, option in enumerate(per_sample)})
         groups[key].options[option] = (selector, source)
     for option, source in per_sample.items():  # the selector's syntax: checked before any reading
         selector = _split_source(source)[1]
