@@ -122,8 +122,10 @@ class Sources:
         if path == "-":
             self.claim_stdin(option, selector)
             key = "-"
-        elif os.path.isdir(path):
-            raise InputError(f"{path!r} is a directory, not a data file")
+        elif _is_dataset(path):  # a glob or a folder of shards: losscli.datasets
+            from .datasets import load
+
+            return load(self, option, path, selector)
         else:
             key = os.path.realpath(path)
         if key not in self._cache:
@@ -307,9 +309,26 @@ def _split_source(source: str) -> tuple[str | None, str | None]:
         return "-", source[2:]
     colons = [m.start() for m in re.finditer(":", source[: _PATH_MAX + 1])]
     for colon in reversed(colons):  # the longest path that exists: a file name may hold ':' too
-        if colon and os.path.exists(source[:colon]):
+        if colon and (os.path.exists(source[:colon]) or _matches(source[:colon])):
             return source[:colon], source[colon + 1 :]
+    if _matches(source):  # a glob without a selector
+        return source, None
     return None, None
+
+
+def _is_dataset(path: str) -> bool:
+    from .datasets import is_dataset
+
+    return is_dataset(path)
+
+
+def _matches(path: str) -> bool:
+    """A glob that matches a shard: a dataset (losscli.datasets)."""
+    if not any(c in path for c in "*?["):
+        return False
+    from .datasets import matches
+
+    return matches(path)
 
 
 def _selector_names(selector: str, source: str) -> list[str]:

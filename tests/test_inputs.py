@@ -457,8 +457,9 @@ def test_2d_array_without_names_needs_indices(tmp_path):
 def test_directory_and_unreadable_file(tmp_path, monkeypatch):
     import losscli.inputs as inputs
 
-    assert "is a directory" in error(str(tmp_path))
-    assert "is a directory" in error(str(tmp_path) + ":x")
+    # a folder is a dataset of shards (tests/test_datasets.py): an empty one says so
+    assert "is a folder without data files" in error(str(tmp_path))
+    assert "is a folder without data files" in error(str(tmp_path) + ":x")
     path = write(tmp_path / "secret.csv", "1\n")
 
     def refuse(*args, **kwargs):
