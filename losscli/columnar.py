@@ -11,6 +11,7 @@ already, pyarrow is not.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import typing
 
@@ -217,3 +218,51 @@ class ColumnarSource(_Source):
                 yield out
         if row0 == 0:
             raise _located(self.first_option, InputError(f"{self.label} holds no numbers"))
+
+
+# --- output: -r none -f parquet --output PATH ----------------------------------------------------
+
+
+def _frames(r, view) -> typing.Iterator:
+    """The per-element rows of a result as polars DataFrames, a block at a time: the columns of
+    `-r none -f csv` (index, the inputs, loss), with the same names."""
+    import polars as pl
+
+    from .render import rows_of
+
+    parts = r.blocks() if r.blocks is not None else [r]
+    for part in parts:
+        rows = rows_of(part, view.top if r.blocks is None else None)
+        if rows is None:
+            raise UsageError("-f parquet writes the per-element losses: add -r none (or --top K), or choose "
+                             "another --format for a reduced value")
+        for start in range(0, rows.total, 1 << 20):
+            stop = min(rows.total, start + (1 << 20))
+            index = rows.positions(start, stop)
+            columns = [index[:, d] for d in range(index.shape[1])] + [c[start:stop] for c in rows.columns]
+            yield pl.DataFrame({name: np.asarray(c) for name, c in zip(rows.header, columns)})
+
+
+def emit_parquet(r, view, out) -> None:
+    """Write the per-element rows as Parquet to OUT (a binary stream), streamed: polars sinks
+    the blocks as they come from the engine's spool (one row group or more per block)."""
+    import polars as pl
+    from polars.io.plugins import register_io_source
+
+    if getattr(out, "isatty", lambda: False)():
+        raise UsageError("-f parquet writes binary data: give --output PATH, or pipe it to a file")
+    frames = _frames(r, view)
+    first = next(frames, None)
+    if first is None:
+        first = pl.DataFrame({"index": np.zeros(0, np.int64), "loss": np.zeros(0)})
+    schema = first.schema
+
+    def source(with_columns, predicate, n_rows, batch_size):
+        for f in itertools.chain([first], frames):
+            f = f.cast(schema) if f.schema != schema else f
+            yield f.select(with_columns) if with_columns is not None else f
+
+    buffer = getattr(out, "buffer", out)
+    out.flush()
+    register_io_source(source, schema=schema).sink_parquet(buffer)
+    buffer.flush()
