@@ -78,19 +78,26 @@ def load(sources, option: str, path: str, selector: str | None) -> np.ndarray:
 
 
 def _agree(sources, option: str, path: str, counts: list[tuple[str, int]]) -> None:
-    """Compare a dataset's shard row counts with those of the datasets read before it."""
-    seen = sources.__dict__.setdefault("datasets", {})
-    for other, (other_path, other_counts) in seen.items():
-        if other_path != path and other != option:
-            mismatch(option, path, counts, other, other_path, other_counts, located=False)
-    seen[option] = (path, counts)
+    """Record a dataset's shard row counts, for agree() once every input of the run is read."""
+    sources.__dict__.setdefault("datasets", {})[(option, path)] = counts
 
 
-def mismatch(option: str, path: str, counts: list, other: str, other_path: str, other_counts: list,
-             located: bool = True) -> None:
-    """Raise where two datasets disagree: the number of shards, or a shard's rows (after OPTION
-    unless the caller, inputs.Sources.load, puts it there)."""
-    at = f"{option}: " if located else ""
+def agree(sources, per_sample: dict[str, str]) -> None:
+    """Two datasets read whole by one run agree shard by shard (engine: after reading them)."""
+    from .inputs import _split_source
+
+    seen = getattr(sources, "datasets", {})
+    read = [(option, path) for option, source in per_sample.items()
+            if (path := _split_source(source)[0]) is not None and (option, path) in seen]
+    for (option, path) in read[1:]:
+        first, first_path = read[0]
+        if path != first_path:
+            mismatch(option, path, seen[(option, path)], first, first_path, seen[(first, first_path)])
+
+
+def mismatch(option: str, path: str, counts: list, other: str, other_path: str, other_counts: list) -> None:
+    """Raise where two datasets disagree: the number of shards, or a shard's rows."""
+    at = f"{option}: "
     if len(counts) != len(other_counts):
         raise InputError(escape(
             f"{at}{path} has {len(counts)} shards but {other_path} ({other}) has {len(other_counts)}; "

@@ -137,3 +137,32 @@ def test_a_bad_shard_is_named_with_its_line_and_column(shards, mode):
 def test_a_glob_that_matches_nothing_says_so(tmp_path):
     with pytest.raises(InputError, match=r"--pred: no file matches .*\*\.parquet$"):
         Sources().load("--pred", f"{tmp_path}/*.parquet:score")
+
+
+def test_check_resolves_a_glob_against_its_folder_and_checks_do_not_mix(shards):
+    tmp_path, frames, names, whole = shards
+    for i, (frame, name) in enumerate(zip(frames, names)):
+        write(tmp_path / "p" / f"split={'ab'[i % 2]}" / f"{name}.parquet", frame, "parquet")
+    (tmp_path / "c.toml").write_text(
+        '[[check]]\nloss = "mse"\npred = "p/split=a/*.parquet:score"\ntarget = "p/split=a/*.parquet:y"\n'
+        '[[check]]\nloss = "mse"\npred = "p:score"\ntarget = "p:y"\n'
+        f'expect = {float(((whole["score"] - whole["y"]) ** 2).mean())!r}\nrtol = 1e-12\n')
+    result = run("check", tmp_path / "c.toml")
+    assert result.exit_code == 0, result.output
+    assert "2 passed, 0 failed" in result.stdout
+
+
+def test_merge_takes_a_glob_or_a_folder_of_results(shards):
+    tmp_path, frames, names, whole = shards
+    out = tmp_path / "results"
+    out.mkdir()
+    for frame, name in zip(frames, names):
+        write(tmp_path / "d" / f"{name}.parquet", frame, "parquet")
+        result = run("mse", "--pred", f"{tmp_path}/d/{name}.parquet:score", "--target",
+                     f"{tmp_path}/d/{name}.parquet:y", "-f", "json")
+        (out / f"{name}.json").write_text(result.stdout)
+    want = F.mse_loss(torch.tensor(whole["score"].to_numpy()), torch.tensor(whole["y"].to_numpy())).item()
+    for parts in (f"{out}/*.json", str(out)):
+        result = run("merge", parts, "-q")
+        assert result.exit_code == 0, result.output
+        assert float(result.stdout) == pytest.approx(want, rel=1e-12)
