@@ -19,7 +19,7 @@ import numpy as np
 
 from ._formats import shown
 from .errors import InputError, LossCliError, UsageError
-from .inputs import _COLUMNAR, _column_indices, _selector_names, _split_source, file_format
+from .inputs import _COLUMNAR, _column_indices, _selector_names, file_format
 from . import stream
 from .stream import _located, _Source
 
