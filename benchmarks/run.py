@@ -34,6 +34,11 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
            -f csv, -r none -f jsonl, --grad -f csv (informative); a 3 MB CSV read once (the
            opens of the file counted); the 10M plain reduction vs polars streaming (<= 1.1);
            JSON Lines vs pl.scan_ndjson (<= 1.5); a tiny inline call vs import numpy (<= 1.6).
+  datasets issue 11: mse on a Parquet file of --rows rows (2 float64 columns) vs
+           pl.scan_parquet(...).collect(engine="streaming") (<= 1.1), peak RSS <= 200 MiB; the same
+           over a glob of 8 Parquet shards of 4x --rows rows in all vs the polars query over the
+           glob (<= 1.1), and its peak RSS vs the single file's (flat: within +25%). The Dask rows
+           (--scheduler local:2, per-task overhead) are not measured: the Dask path is not built.
 
 Every measured command is a separate process (sys.executable, or the losscli console script
 beside it: a pyenv shim would add ~130 ms of bash to every call). Each group runs one warm-up
@@ -67,7 +72,7 @@ import time
 from pathlib import Path
 
 PY = sys.executable
-TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine")
+TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine", "datasets")
 CLASSES = 100
 
 
@@ -84,7 +89,8 @@ def losscli_command() -> list[str]:
 # ru_maxrss starts from the RSS of the process that forked it, so a big harness would set a
 # floor under every peak RSS it reports.
 
-FILES = {"csv": ["mse_{n}.csv"], "jsonl": ["mse_{n}.jsonl"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
+FILES = {"parquet": ["mse_{n}.parquet"], "shards": [f"shards_{{n}}/part-{i}.parquet" for i in range(8)],
+         "csv": ["mse_{n}.csv"], "jsonl": ["mse_{n}.jsonl"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
          "logits": [f"logits_{{n}}x{CLASSES}.npy", "labels_{n}.npy"]}
 
 
@@ -101,6 +107,12 @@ def generate(kind: str, n: int, outs: list[str]) -> None:
     if kind == "npy":
         np.save(outs[0], pred)
         np.save(outs[1], target)
+        return
+    if kind in ("parquet", "shards"):  # polars' default row groups; shards: N rows in 8 files
+        import polars as pl
+
+        for path, p, t in zip(outs, np.array_split(pred, len(outs)), np.array_split(target, len(outs))):
+            pl.DataFrame({"pred": p, "target": t}).write_parquet(path)
         return
     if kind == "jsonl":  # records {"pred": p, "target": t}, one a line (5M ~ 280 MB)
         with open(outs[0], "w") as f:
@@ -120,6 +132,8 @@ def data_file(data: Path, kind: str, n: int) -> list[Path]:
     paths = [data / f.format(n=n) for f in FILES[kind]]
     if not all(p.exists() for p in paths):
         print(f"  generating {paths[0].name} ...", file=sys.stderr, flush=True)
+        for p in paths:
+            p.parent.mkdir(parents=True, exist_ok=True)
         tmp = [p.with_name("tmp." + p.name) for p in paths]
         subprocess.run([PY, __file__, "--generate", kind, str(n), *map(str, tmp)], check=True)
         for t, p in zip(tmp, paths):
@@ -609,6 +623,28 @@ def bench_engine(a, L, data):
                  "PASS" if opens == "1" else "FAIL", ""])
 
 
+def bench_datasets(a, L, data):
+    parquet, = data_file(data, "parquet", a.rows)
+    query = ("import polars as pl; print(pl.scan_parquet({!r}).select(((pl.col('pred') - pl.col('target'))**2)"
+             ".mean()).collect(engine='streaming').item())")
+    ours = Cmd("losscli", [*L, "mse", "--pred", f"{parquet}:pred", "--target", f"{parquet}:target", "-q"])
+    anchor = py(query.format(str(parquet)), "polars scan_parquet streaming", ["polars"])
+    measure([ours, anchor], a.repeat)
+    compare("10 parquet", ours, anchor, 1.1)
+    bound("10 parquet", "peak RSS bound", ours.peak, 200)
+    shards = data_file(data, "shards", 4 * a.rows)
+    glob = str(shards[0].parent / "part-*.parquet")
+    many = Cmd("losscli glob", [*L, "mse", "--pred", f"{glob}:pred", "--target", f"{glob}:target", "-q"])
+    anchor = py(query.format(glob), "polars scan_parquet(glob) streaming", ["polars"])
+    measure([many, anchor], a.repeat)
+    compare(f"10 8 shards", many, anchor, 1.1, vs=f"polars over the glob ({4 * a.rows:,} rows)")
+    if many.peak and ours.peak:
+        ROWS.append(["10 shards flat", f"RSS at {4 * a.rows:,} rows vs {a.rows:,}", fmt_mib(many.peak),
+                     fmt_mib(ours.peak), f"{many.peak / ours.peak:.2f}", "<= 1.25",
+                     verdict(many.peak / ours.peak, 1.25), ""])
+    NOTES.append("10 dask: --scheduler local:2 and the per-task overhead are not measured (no Dask path yet)")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=float, default=1e7, help="rows of the CSV and elements of the .npy pair (1e7)")
@@ -639,7 +675,8 @@ def main(argv=None) -> int:
     linear = None
     for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
                         ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear),
-                        ("parsers", bench_parsers), ("blocks", bench_blocks), ("engine", bench_engine)):
+                        ("parsers", bench_parsers), ("blocks", bench_blocks), ("engine", bench_engine),
+                        ("datasets", bench_datasets)):
         if name in only:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             out = bench(a, L, a.data)

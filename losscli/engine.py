@@ -179,6 +179,9 @@ def _blocks(spec: LossSpec, inv: Invocation, per_sample: dict, sources) -> tuple
         if stream is not None:
             return _offsets(stream), True
     whole = {flag: sources.load(flag, source) for flag, source in per_sample.items()}
+    from .datasets import agree
+
+    agree(sources, per_sample)  # two datasets: shard by shard
     return iter([(0, whole)]), False
 
 

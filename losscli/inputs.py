@@ -123,8 +123,10 @@ class Sources:
         if path == "-":
             self.claim_stdin(option, selector)
             key = "-"
-        elif os.path.isdir(path):
-            raise InputError(f"{path!r} is a directory, not a data file")
+        elif _is_dataset(path):  # a glob or a folder of shards: losscli.datasets
+            from .datasets import load
+
+            return load(self, option, path, selector)
         else:
             key = os.path.realpath(path)
         if key not in self._cache:
@@ -139,6 +141,8 @@ class Sources:
                                  f"{shown(','.join(tokens))} needs a 2-D array")
             idx = _column_indices(tokens, None, array.shape[1], label)
             return array[:, idx[0]] if len(idx) == 1 else array[:, idx]
+        if type(parsed).__module__ == "losscli.columnar":  # a Parquet/Arrow file: columnar.Whole
+            return parsed.select(tokens)
         array = _select(parsed, tokens, label)
         if array.size == 0:
             raise InputError(f"{label} holds no numbers")
@@ -157,9 +161,10 @@ class Sources:
                 raise InputError(f"{label} is a device, not a data file")
             if key in self.pending:  # row_blocks read its start: what follows is still in the open stream
                 data = self._rest(key, None, label)
-            elif extension in _COLUMNAR:
-                raise InputError(f"{label}: {_COLUMNAR[extension]} is not supported yet; losscli reads "
-                                 "CSV/TSV/TXT, JSON, JSON Lines and .npy/.npz (export the columns to one of them)")
+            elif extension in _COLUMNAR:  # Parquet/Arrow: losscli.columnar
+                from . import columnar
+
+                return label, columnar.read_whole(path, label)
             else:
                 with open(path, "rb") as f:
                     if compression:
@@ -200,9 +205,10 @@ class Sources:
         if data.startswith((NPY_MAGIC, *ZIP_MAGICS)):
             return _marked(read_numpy(io.BytesIO(data), label, len(data)))
         for magic, kind in _COLUMNAR_MAGICS:
-            if data.startswith(magic):
-                raise InputError(f"{label}: {kind} is not supported yet; losscli reads CSV/TSV/TXT, JSON, "
-                                 "JSON Lines and .npy/.npz (export the columns to one of them)")
+            if data.startswith(magic):  # Parquet/Arrow on stdin or without extension: losscli.columnar
+                from . import columnar
+
+                return columnar.read_whole(bytes(data), label, kind)
         text = _decode(data, label)
         if text.lstrip()[:1] in ("[", "{"):
             try:
@@ -304,9 +310,26 @@ def _split_source(source: str) -> tuple[str | None, str | None]:
         return "-", source[2:]
     colons = [m.start() for m in re.finditer(":", source[: _PATH_MAX + 1])]
     for colon in reversed(colons):  # the longest path that exists: a file name may hold ':' too
-        if colon and os.path.exists(source[:colon]):
+        if colon and (os.path.exists(source[:colon]) or _matches(source[:colon])):
             return source[:colon], source[colon + 1 :]
+    if _matches(source):  # a glob without a selector
+        return source, None
     return None, None
+
+
+def _is_dataset(path: str) -> bool:
+    from .datasets import is_dataset
+
+    return is_dataset(path)
+
+
+def _matches(path: str) -> bool:
+    """A glob that matches a shard: a dataset (losscli.datasets)."""
+    if not any(c in path for c in "*?["):
+        return False
+    from .datasets import matches
+
+    return matches(path)
 
 
 def _selector_names(selector: str, source: str) -> list[str]:

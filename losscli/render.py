@@ -178,6 +178,11 @@ def histogram(r: Result, bins: int = 10) -> dict:
 
 
 def emit(r: Result, view: View, out) -> None:
+    if view.fmt == "parquet":  # the per-element rows as Parquet: losscli.columnar
+        from .columnar import emit_parquet
+
+        emit_parquet(r, view, out)
+        return
     if r.blocks is not None:
         _emit_streamed(r, view, out)
         return

@@ -68,7 +68,13 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
             return None  # inline numbers: small
         key = "-" if path == "-" else os.path.realpath(path)
         if key not in groups:
-            groups[key] = _Source(key, path, sources, {option: i for i, option in enumerate(per_sample)})
+            kind = _Source
+            if path != "-" and file_format(path)[0] in _COLUMNAR:  # Parquet/Arrow in blocks: losscli.columnar
+                from .columnar import ColumnarSource as kind
+            from . import datasets
+            if datasets.is_dataset(path):  # a glob or a folder of shards: losscli.datasets
+                kind = datasets.source_class()
+            groups[key] = kind(key, path, sources, {option: i for i, option in enumerate(per_sample)})
         groups[key].options[option] = (selector, source)
     for option, source in per_sample.items():  # the selector's syntax: checked before any reading
         selector = _split_source(source)[1]
@@ -94,7 +100,9 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
     if any(group.kind is _WHOLE for group in groups.values()):
         return None
     total = sum(g.size for g in groups.values()) if all(g.size is not None for g in groups.values()) else None
-    return _lockstep(list(groups.values()), progress, total)
+    from .datasets import checked  # datasets agree shard by shard
+
+    return checked(list(groups.values()), _lockstep(list(groups.values()), progress, total))
 
 
 def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int, progress=None):

@@ -457,8 +457,9 @@ def test_2d_array_without_names_needs_indices(tmp_path):
 def test_directory_and_unreadable_file(tmp_path, monkeypatch):
     import losscli.inputs as inputs
 
-    assert "is a directory" in error(str(tmp_path))
-    assert "is a directory" in error(str(tmp_path) + ":x")
+    # a folder is a dataset of shards (tests/test_datasets.py): an empty one says so
+    assert "is a folder without data files" in error(str(tmp_path))
+    assert "is a folder without data files" in error(str(tmp_path) + ":x")
     path = write(tmp_path / "secret.csv", "1\n")
 
     def refuse(*args, **kwargs):
@@ -677,11 +678,12 @@ def test_zstd_needs_the_zstandard_module(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name, content, kind", [("x.parquet", b"PAR1\x00\x00PAR1", "Parquet"),
                                                  ("x.arrow", b"ARROW1\x00\x00", "Arrow"),
-                                                 ("x.feather", b"ARROW1\x00\x00", "Arrow (Feather)"),
+                                                 ("x.feather", b"ARROW1\x00\x00", "Arrow"),
                                                  ("x", b"PAR1\x15\x04\x15", "Parquet")])
-def test_columnar_files_say_they_are_not_supported_yet(tmp_path, name, content, kind):
+def test_broken_columnar_files_say_what_they_are(tmp_path, name, content, kind):
+    """Parquet/Arrow are read (tests/test_columnar.py); a broken one is named as such, not as text."""
     message = error(write(tmp_path / name, content))
-    assert f"{kind} is not supported yet" in message and "UTF-8" not in message
+    assert f"is not a readable {kind} file" in message and "UTF-8" not in message
 
 
 def test_another_delimiter_that_splits_every_line_evenly_is_suggested(tmp_path):

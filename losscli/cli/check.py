@@ -174,10 +174,12 @@ def _resolve(source: str, folder: Path) -> str:
     """A relative PATH or PATH:SELECTOR in a check resolves against the TOML file's folder."""
     if source == "-" or os.path.isabs(source):
         return source
-    if (folder / source).exists():
+    from ..datasets import matches  # a glob of shards resolves there too
+
+    if (folder / source).exists() or matches(str(folder / source)):
         return str(folder / source)
     head, colon, selector = source.rpartition(":")
-    if colon and head and (folder / head).exists():
+    if colon and head and ((folder / head).exists() or matches(str(folder / head))):
         return f"{folder / head}:{selector}"
     return source
 

@@ -35,7 +35,12 @@ def merge(
 
 
 def _read(parts: list[str]):
-    """(label, object) for every JSON result in the PARTS files (or stdin), one or more per file."""
+    """(label, object) for every JSON result in the PARTS files (or stdin), one or more per file;
+    a glob or a folder is its files in sorted path order (losscli.datasets)."""
+    from ..datasets import is_dataset, matches, shards
+
+    parts = [shard for part in parts
+             for shard in (shards(part) if part != "-" and (is_dataset(part) or matches(part)) else [part])]
     for part in parts:
         try:
             text = sys.stdin.read() if part == "-" else open(part, encoding="utf-8").read()

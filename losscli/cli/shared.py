@@ -39,6 +39,7 @@ class Format(str, Enum):
     csv = "csv"
     tsv = "tsv"
     md = "md"
+    parquet = "parquet"
 
 
 class Dtype(str, Enum):
@@ -68,7 +69,7 @@ _COMMON = [
             help="Field delimiter of text files, e.g. ';' or tab (default: by extension, or sniffed)."),
     _option("fmt", Format, Format.text, "--format", "-f", panel=_OUTPUT,
             help="text for people (tab-separated with full precision when piped); json, jsonl, csv, tsv or md "
-                 "(Markdown) for programs and reports."),
+                 "(Markdown) for programs and reports; parquet (-r none, with --output)."),
     _option("quiet", bool, False, "--quiet", "-q", panel=_OUTPUT,
             help="Print the bare value only (one per line for per-element output); not with --format."),
     _option("precision", Optional[int], None, "--precision", panel=_OUTPUT, min=0, max=17, show_default=False,
