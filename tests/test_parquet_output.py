@@ -17,7 +17,6 @@ from tests.helpers import assert_one_error_line, losscli, run
 def mode(request, monkeypatch):
     if request.param == "blocks":
         monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-        monkeypatch.setattr(engine, "BLOCK_BYTES", 4096)
         monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
     else:
         monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
