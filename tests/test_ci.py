@@ -198,3 +198,16 @@ def test_check_files_take_ci(tmp_path):
     assert (out["checks"][0]["ci"]["low"], out["checks"][0]["ci"]["high"]) == pytest.approx((low, high), rel=1e-12)
     text = run("check", tmp_path / "c.toml").stdout
     assert f"0.5625 [{low:.4f}, {high:.4f}]" in text
+
+
+@pytest.mark.slow
+def test_coverage_table_meets_the_issues_criterion(capsys):
+    """benchmarks/coverage.py: 1,000 sets per scenario, each 95% coverage within 93.5-96.5%."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "coverage.py"
+    spec = importlib.util.spec_from_file_location("coverage_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--sets", "1000"]) == 0, capsys.readouterr().out
