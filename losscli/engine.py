@@ -168,8 +168,8 @@ def _checked_ci(spec: LossSpec, inv: Invocation) -> None:
                          "(use -r mean)")
     if inv.ci_method not in ("analytic", "bootstrap"):
         raise UsageError(f"--ci-method is analytic or bootstrap, got {inv.ci_method!r}")
-    if inv.ci_method == "bootstrap":
-        raise UsageError("--ci-method bootstrap is not available yet; --ci-method analytic is (t or delta)")
+    if inv.resamples < 2:
+        raise UsageError(f"--resamples must be at least 2, got {inv.resamples}")
     if inv.sample_offset < 0:
         raise UsageError(f"--sample-offset is the index of the shard's first sample, >= 0, got {inv.sample_offset}")
 
@@ -437,6 +437,11 @@ class _Accumulator:
             from .stats import Moments
 
             self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1)
+        self.boot = None
+        if inv.ci is not None and inv.ci_method == "bootstrap":
+            from .stats import Bootstrap
+
+            self.boot = Bootstrap(self.moments.k, inv.resamples, inv.seed, inv.sample_offset)
 
     def add(self, parts, raw: dict, grads: dict | None, dropped: int, grad_inputs: dict | None,
             weights: np.ndarray | None = None) -> None:
@@ -480,7 +485,7 @@ class _Accumulator:
             if not math.isclose(float(weights.sum()), denominator, rel_tol=1e-9, abs_tol=1e-12):
                 raise UsageError(f"--ci: {self.spec.name}'s mean here is not a per-sample ratio; no interval")
             self.unit_weights = self.unit_weights and bool(np.all(weights == 1.0))
-            self.moments.add(np.stack([s.sum(axis=1), weights], axis=1))
+            self._fold(np.stack([s.sum(axis=1), weights], axis=1))
             return
         if denominator == s.size:
             per_sample = s.mean(axis=1)
@@ -491,7 +496,12 @@ class _Accumulator:
                              f"({s.size}) nor its samples ({n}): no per-sample interval for it yet")
         if self.moments.k == 2:
             per_sample = np.stack([per_sample, np.ones(n)], axis=1)
-        self.moments.add(per_sample)
+        self._fold(per_sample)
+
+    def _fold(self, values: np.ndarray) -> None:
+        self.moments.add(values)
+        if self.boot is not None:
+            self.boot.add(values)
 
     def ci(self) -> dict | None:
         from . import stats
@@ -503,6 +513,8 @@ class _Accumulator:
             plain = stats.Moments(1)
             plain.n, plain.mean, plain.m2 = m.n, m.mean[:1].copy(), m.m2[:1, :1].copy()
             m = plain
+        if self.boot is not None:
+            return stats.bootstrap_interval(m, self.boot, self.inv.ci)
         return stats.interval(m, self.inv.ci)
 
     def _columns(self, raw: dict, elements: np.ndarray) -> dict:
@@ -561,7 +573,7 @@ class _Accumulator:
             element_failures=tuple(self.tally.lines()) if self.tally is not None else None,
             blocks=blocks, warnings=messages,
             elements_shape=self._element_shape(),
-            ci=self.ci(), moments=self.moments,
+            ci=self.ci(), moments=self.moments, bootstrap=self.boot,
         )
 
     def _unit(self, shape) -> str:

@@ -42,6 +42,7 @@ class Result:
     elements_shape: tuple[int, ...] | None = None  # of the per-element losses (all blocks together)
     ci: dict | None = None  # --ci: {"level", "low", "high", "se", "method", "unit", "n"} (losscli.stats)
     moments: object = None  # --ci: the stats.Moments behind it, in "partials" for `losscli merge`
+    bootstrap: object = None  # --ci-method bootstrap: the stats.Bootstrap's per-resample sums, in "partials"
 
     @property
     def n(self) -> int:
@@ -323,6 +324,8 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
         obj["partials"] = {k: json_number(repr(float(v))) for k, v in r.parts.items()}
         if r.moments is not None:
             obj["partials"]["moments"] = r.moments.to_json()
+        if r.bootstrap is not None:
+            obj["partials"]["bootstrap"] = r.bootstrap.to_json()
     if r.ci is not None:
         obj["ci"] = ci_json(r.ci)
     if r.grad:

@@ -3,6 +3,7 @@ losses torch computes (reduction='none'); the same bits in blocks as whole; merg
 refusals; check files. Oracles: scipy and torch, test dependencies only."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -179,7 +180,7 @@ def test_ci_alone_is_095_and_a_level_may_follow():
     (["--ci", "1.5"], ["--ci", "between 0 and 1"]),
     (["--ci-method", "bootstrap"], ["--ci-method bootstrap", "add --ci"]),
     (["--sample-offset", "10"], ["--sample-offset", "add --ci"]),
-    (["--ci", "--ci-method", "bootstrap"], ["bootstrap", "not available"]),
+    (["--ci", "--ci-method", "bootstrap", "--resamples", "1"], ["--resamples", "at least 2"]),
 ])
 def test_refusals_are_one_line(args, words):
     assert_one_error_line(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", *args), words)
@@ -211,3 +212,70 @@ def test_coverage_table_meets_the_issues_criterion(capsys):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.main(["--sets", "1000"]) == 0, capsys.readouterr().out
+
+
+# --- --ci-method bootstrap ---------------------------------------------------------------------
+
+
+def test_poisson_weights_are_poisson_1():
+    w = stats.poisson_weights(5, 0, 1000)
+    assert w.shape == (stats.CHUNK, 1000)
+    values, counts = np.unique(w, return_counts=True)
+    expected = np.array([np.exp(-1) / math.factorial(int(k)) for k in values]) * w.size
+    # chi-square goodness of fit over the common values (k <= 5), 4 million draws
+    common = values <= 5
+    chi2 = (((counts - expected) ** 2) / expected)[common].sum()
+    assert scipy_stats.chi2.sf(chi2, common.sum() - 1) > 1e-4
+
+
+def test_bootstrap_interval_agrees_with_scipys_percentile_bootstrap(regression):
+    path, pred, target = regression
+    r = engine.run(Invocation("mse", {"pred": f"{path}:pred", "target": f"{path}:target"}, ci=0.95,
+                              ci_method="bootstrap", resamples=4000, seed=1))
+    per_sample = (pred - target) ** 2
+    ref = scipy_stats.bootstrap((per_sample,), np.mean, n_resamples=4000, method="percentile",
+                                random_state=np.random.default_rng(1))
+    se = ref.standard_error
+    # two Monte Carlo estimates of the same quantiles: each is off by ~0.03 se at B = 4000
+    assert r.ci["method"] == "bootstrap" and r.ci["n"] == 9000
+    assert abs(r.ci["low"] - ref.confidence_interval.low) < 0.2 * se
+    assert abs(r.ci["high"] - ref.confidence_interval.high) < 0.2 * se
+    assert r.ci["se"] == pytest.approx(se, rel=0.1)
+
+
+def test_bootstrap_in_blocks_is_the_bits_of_the_whole(regression, monkeypatch, small_chunks):
+    path = regression[0]
+    command = ["mse", "--pred", f"{path}:pred", "--target", f"{path}:target", "--ci", "0.9", "--ci-method",
+               "bootstrap", "--resamples", "200", "--seed", "4", "-f", "json"]
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
+    monkeypatch.setattr(engine, "BLOCK_BYTES", 4096)
+    from losscli import stream
+
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
+    blocked = json.loads(run(*command).stdout)
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
+    whole = json.loads(run(*command).stdout)
+    assert blocked["ci"] == whole["ci"] and blocked["partials"]["bootstrap"] == whole["partials"]["bootstrap"]
+    other_seed = json.loads(run(*command[:-3], "5", "-f", "json").stdout)
+    assert other_seed["ci"] != whole["ci"]
+
+
+def test_shards_keyed_by_sample_offset_merge_into_the_whole(tmp_path, regression, small_chunks):
+    path, pred, target = regression
+    boot = ["--ci", "0.95", "--ci-method", "bootstrap", "--resamples", "300", "--seed", "9", "-f", "json"]
+    shards, unkeyed = [], []
+    for i, (lo, hi) in enumerate([(0, 1000), (1000, 7001), (7001, 9000)]):
+        shard = _csv(tmp_path / f"s{i}.csv", pred=pred[lo:hi], target=target[lo:hi])
+        for offset, names in ((lo, shards), (0, unkeyed)):
+            out = run("mse", "--pred", f"{shard}:pred", "--target", f"{shard}:target", *boot,
+                      "--sample-offset", str(offset))
+            name = tmp_path / f"s{i}-{offset}.json"
+            name.write_text(out.stdout)
+            names.append(str(name))
+    whole = json.loads(run("mse", "--pred", f"{path}:pred", "--target", f"{path}:target", *boot).stdout)
+    merged = json.loads(run("merge", *shards, "-f", "json").stdout)
+    assert merged["ci"]["method"] == "bootstrap" and merged["ci"]["n"] == 9000
+    for key in ("low", "high", "se"):
+        assert merged["ci"][key] == pytest.approx(whole["ci"][key], rel=1e-12)
+    wrong = json.loads(run("merge", *unkeyed, "-f", "json").stdout)  # every shard drew sample 0's weights
+    assert wrong["ci"]["low"] != pytest.approx(whole["ci"]["low"], rel=1e-9)

@@ -100,7 +100,9 @@ _COMMON = [
                  "ignored targets): the delta method, the t interval of the linearised ratio, which is what "
                  "makes the interval of a ratio analytic and mergeable."),
     _option("ci_method", CiMethod, CiMethod.analytic, "--ci-method", panel=_STATS,
-            help="analytic: t (delta for ratio means); bootstrap: not yet available."),
+            help="analytic: t (delta for ratio means); bootstrap: the percentile interval of --resamples "
+                 "Poisson-bootstrap resamples over the samples, seeded by --seed and each sample's index: the "
+                 "same in blocks, shards (--sample-offset) and merged runs."),
     _option("resamples", int, 1000, "--resamples", panel=_STATS, min=1, help="Bootstrap resamples."),
     _option("seed", int, 0, "--seed", panel=_STATS, min=0, help="The bootstrap's seed."),
     _option("sample_offset", int, 0, "--sample-offset", panel=_STATS, min=0,
