@@ -53,6 +53,7 @@ class Invocation:
     resamples: int = 1000  # bootstrap resamples
     seed: int = 0  # the bootstrap's key
     sample_offset: int = 0  # the global index of the first sample (a shard's place in the whole set)
+    keep_samples: bool = False  # keep each sample's (loss, weight) in the Result (losscli compare pairs them)
 
 
 def run(inv: Invocation, sources=None):
@@ -437,6 +438,7 @@ class _Accumulator:
             from .stats import Moments
 
             self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1)
+        self.kept = [] if inv.keep_samples and inv.ci is not None else None
         self.boot = None
         if inv.ci is not None and inv.ci_method == "bootstrap":
             from .stats import Bootstrap
@@ -500,6 +502,8 @@ class _Accumulator:
 
     def _fold(self, values: np.ndarray) -> None:
         self.moments.add(values)
+        if self.kept is not None:
+            self.kept.append(np.asarray(values, dtype=np.float64).reshape(len(values), -1))
         if self.boot is not None:
             self.boot.add(values)
 
@@ -574,6 +578,7 @@ class _Accumulator:
             blocks=blocks, warnings=messages,
             elements_shape=self._element_shape(),
             ci=self.ci(), moments=self.moments, bootstrap=self.boot,
+            sample_values=np.concatenate(self.kept) if self.kept else None,
         )
 
     def _unit(self, shape) -> str:

@@ -42,6 +42,7 @@ class Result:
     elements_shape: tuple[int, ...] | None = None  # of the per-element losses (all blocks together)
     ci: dict | None = None  # --ci: {"level", "low", "high", "se", "method", "unit", "n"} (losscli.stats)
     moments: object = None  # --ci: the stats.Moments behind it, in "partials" for `losscli merge`
+    sample_values: np.ndarray | None = None  # (N, k) per-sample losses (and weights), when kept
     bootstrap: object = None  # --ci-method bootstrap: the stats.Bootstrap's per-resample sums, in "partials"
 
     @property

@@ -360,7 +360,7 @@ def load_all() -> None:
         _register_losses()
         import importlib
 
-        for module in ("check", "merge"):
+        for module in ("check", "merge", "compare"):
             importlib.import_module(f"losscli.cli.{module}")
 
 
@@ -385,7 +385,7 @@ def _unknown_command(name: str) -> str | None:
     """A one-line error for a command that does not exist, with the nearest names."""
     import difflib
 
-    known = [s.name for s in registry.SPECS] + list(registry.ALIASES) + ["list", "check", "merge"]
+    known = [s.name for s in registry.SPECS] + list(registry.ALIASES) + ["list", "check", "merge", "compare"]
     if name.startswith("-") or name in known:
         return None
     lowered = {k.lower().replace("_", "-"): k for k in known}
