@@ -47,6 +47,12 @@ class Invocation:
     hist: bool = False  # a histogram of the per-element losses
     gates: object = None  # checks.Gates: evaluated on every element when reduction is none
     progress: Callable | None = None  # progress(done, total) while a large input is read
+    ci: float | None = None  # a confidence interval at this level over the samples (losscli.stats)
+    ci_method: str = "analytic"  # "analytic" (t, or delta for ratio means) or "bootstrap"
+    resamples: int = 1000  # bootstrap resamples
+    seed: int = 0  # the bootstrap's key
+    sample_offset: int = 0  # the global index of the first sample (a shard's place in the whole set)
+    keep_samples: bool = False  # keep each sample's (loss, weight) in the Result (losscli compare pairs them)
 
 
 def run(inv: Invocation, sources=None):
@@ -108,7 +114,8 @@ def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
             grads = None
             if inv.grad and acc.whole:
                 grads = _gradient(spec, functional, kwargs, params, inv.reduction, None, grad_map)
-            acc.add(parts, raw, grads, dropped, inputs if inv.grad and not acc.whole else None)
+            weights = _sample_weights(spec, kwargs, params) if acc.moments is not None else None
+            acc.add(parts, raw, grads, dropped, inputs if inv.grad and not acc.whole else None, weights)
     messages = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, LossWarning)))
 
     def gradient_of(inputs: dict, denominator: float) -> dict:  # a spooled block's rows of the gradient
@@ -158,7 +165,46 @@ def _checked(inv: Invocation) -> LossSpec:
     for name in inv.params:
         if name not in names:
             raise UsageError(f"{spec.name} has no option --{name.replace('_', '-')}")
+    _checked_ci(spec, inv)
     return spec
+
+
+def _checked_ci(spec: LossSpec, inv: Invocation) -> None:
+    """--ci and its options: one clear line where they do not apply."""
+    if inv.ci is None:
+        given = [flag for flag, on in (("--ci-method bootstrap", inv.ci_method != "analytic"),
+                                      ("--sample-offset", inv.sample_offset != 0)) if on]
+        if given:
+            raise UsageError(f"{given[0]} applies to a confidence interval: add --ci (e.g. --ci 0.95)")
+        return
+    if not 0 < inv.ci < 1:
+        raise UsageError(f"--ci is a confidence level between 0 and 1 (e.g. 0.95), got {inv.ci}")
+    if inv.reduction not in ("mean", "batchmean"):
+        raise UsageError(f"--ci is an interval of a mean over samples; --reduction {inv.reduction} has none "
+                         "(use -r mean)")
+    if inv.ci_method not in ("analytic", "bootstrap"):
+        raise UsageError(f"--ci-method is analytic or bootstrap, got {inv.ci_method!r}")
+    if inv.resamples < 2:
+        raise UsageError(f"--resamples must be at least 2, got {inv.resamples}")
+    if inv.sample_offset < 0:
+        raise UsageError(f"--sample-offset is the index of the shard's first sample, >= 0, got {inv.sample_offset}")
+
+
+def _sample_weights(spec: LossSpec, kwargs: dict, params: dict) -> np.ndarray | None:
+    """Each sample's share of a ratio mean's denominator (nll, cross-entropy with index targets:
+    the weight of its kept targets), or None where the mean is over elements or samples."""
+    if spec.core not in ("nll_loss", "cross_entropy"):
+        return None
+    x, t = kwargs["input"], np.asarray(kwargs["target"])
+    if t.shape == x.shape:  # probability targets: a plain mean over samples
+        return None
+    ignore = params.get("ignore_index", -100)
+    keep = t != ignore
+    safe = np.where(keep, t, 0).astype(np.int64)
+    w = kwargs.get("weight")
+    wt = np.ones(t.shape) if w is None else np.asarray(w, dtype=np.float64)[safe]
+    wt = np.where(keep, wt, 0.0)
+    return wt.reshape(t.shape[0], -1).sum(axis=1) if t.ndim else wt.reshape(1)
 
 
 def block_rows(block: dict) -> int:
@@ -379,9 +425,26 @@ class _Accumulator:
         per_element = inv.reduction == "none" or inv.grad
         self.spool = Spool() if streamed and (per_element or inv.hist) else None
         self.lo, self.hi, self.nonfinite = math.inf, -math.inf, 0  # finite losses' bounds, for --hist
+        # --ci: the streamed moments of the per-sample losses (k=1), or of each sample's
+        # numerator and denominator of a ratio mean (k=2, the delta method)
+        self.moments = None
+        self.unit_weights = True  # a ratio mean whose every sample weighs 1 is a plain mean
+        if inv.ci is not None:
+            from .stats import Moments
 
-    def add(self, parts, raw: dict, grads: dict | None, dropped: int, grad_inputs: dict | None) -> None:
+            self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1)
+        self.kept = [] if inv.keep_samples and inv.ci is not None else None
+        self.boot = None
+        if inv.ci is not None and inv.ci_method == "bootstrap":
+            from .stats import Bootstrap
+
+            self.boot = Bootstrap(self.moments.k, inv.resamples, inv.seed, inv.sample_offset)
+
+    def add(self, parts, raw: dict, grads: dict | None, dropped: int, grad_inputs: dict | None,
+            weights: np.ndarray | None = None) -> None:
         elements = np.asarray(parts.elements)
+        if self.moments is not None:
+            self._add_samples(parts, weights)
         self.total.add(np.asarray(parts.summands if self.mean else elements))
         self.denominator += float(parts.denominator)
         self.omitted += dropped
@@ -408,6 +471,50 @@ class _Accumulator:
             keep = self.inv.reduction == "none" or self.inv.hist
             self.spool.append(offset, elements if keep else None,
                               columns if self.inv.reduction == "none" else {}, grad_inputs or {})
+
+    def _add_samples(self, parts, weights: np.ndarray | None) -> None:
+        """The block's per-sample losses into the moments: a sample's loss is the mean of its
+        summands (the sum for 'batchmean' and ctc, whose mean divides by the samples)."""
+        s = np.asarray(parts.summands, dtype=np.float64)
+        s = s.reshape(s.shape[0] if s.ndim else 1, -1)
+        n, denominator = s.shape[0], float(parts.denominator)
+        if weights is not None:
+            if not math.isclose(float(weights.sum()), denominator, rel_tol=1e-9, abs_tol=1e-12):
+                raise UsageError(f"--ci: {self.spec.name}'s mean here is not a per-sample ratio; no interval")
+            self.unit_weights = self.unit_weights and bool(np.all(weights == 1.0))
+            self._fold(np.stack([s.sum(axis=1), weights], axis=1))
+            return
+        if denominator == s.size:
+            per_sample = s.mean(axis=1)
+        elif denominator == n:
+            per_sample = s.sum(axis=1)
+        else:
+            raise UsageError(f"--ci: {self.spec.name}'s mean divides by {denominator:g}, neither its elements "
+                             f"({s.size}) nor its samples ({n}): no per-sample interval for it yet")
+        if self.moments.k == 2:
+            per_sample = np.stack([per_sample, np.ones(n)], axis=1)
+        self._fold(per_sample)
+
+    def _fold(self, values: np.ndarray) -> None:
+        self.moments.add(values)
+        if self.kept is not None:
+            self.kept.append(np.asarray(values, dtype=np.float64).reshape(len(values), -1))
+        if self.boot is not None:
+            self.boot.add(values)
+
+    def ci(self) -> dict | None:
+        from . import stats
+
+        if self.moments is None:
+            return None
+        m = self.moments.flush()
+        if m.k == 2 and self.unit_weights:  # every weight 1: the plain t interval of the x's
+            plain = stats.Moments(1)
+            plain.n, plain.mean, plain.m2 = m.n, m.mean[:1].copy(), m.m2[:1, :1].copy()
+            m = plain
+        if self.boot is not None:
+            return stats.bootstrap_interval(m, self.boot, self.inv.ci)
+        return stats.interval(m, self.inv.ci)
 
     def _columns(self, raw: dict, elements: np.ndarray) -> dict:
         """The inputs shown beside each per-element loss: those with the elements' shape."""
@@ -465,6 +572,8 @@ class _Accumulator:
             element_failures=tuple(self.tally.lines()) if self.tally is not None else None,
             blocks=blocks, warnings=messages,
             elements_shape=self._element_shape(),
+            ci=self.ci(), moments=self.moments, bootstrap=self.boot,
+            sample_values=np.concatenate(self.kept) if self.kept else None,
         )
 
     def _unit(self, shape) -> str:

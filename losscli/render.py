@@ -40,6 +40,10 @@ class Result:
     blocks: object = None  # per-element Results a block at a time (a function yielding them afresh)
     warnings: tuple[str, ...] = ()  # what the core warned about (kl-div's mean), once each
     elements_shape: tuple[int, ...] | None = None  # of the per-element losses (all blocks together)
+    ci: dict | None = None  # --ci: {"level", "low", "high", "se", "method", "unit", "n"} (losscli.stats)
+    moments: object = None  # --ci: the stats.Moments behind it, in "partials" for `losscli merge`
+    sample_values: np.ndarray | None = None  # (N, k) per-sample losses (and weights), when kept
+    bootstrap: object = None  # --ci-method bootstrap: the stats.Bootstrap's per-resample sums, in "partials"
 
     @property
     def n(self) -> int:
@@ -339,6 +343,12 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
         obj["warnings"] = list(r.warnings)
     if r.parts is not None:
         obj["partials"] = {k: json_number(repr(float(v))) for k, v in r.parts.items()}
+        if r.moments is not None:
+            obj["partials"]["moments"] = r.moments.to_json()
+        if r.bootstrap is not None:
+            obj["partials"]["bootstrap"] = r.bootstrap.to_json()
+    if r.ci is not None:
+        obj["ci"] = ci_json(r.ci)
     if r.grad:
         obj["grad"] = {name: json_values(g) for name, g in r.grad.items()}
     elif view.top is not None and rows is not None:
@@ -356,6 +366,18 @@ def _row_values(rows: Rows, start: int, stop: int):
         yield position + [c[i] for c in cols]
 
 
+def ci_json(ci: dict) -> dict:
+    """The "ci" object: numbers exact (NaN as the string "NaN", as every JSON value here)."""
+    return {k: json_number(repr(float(v))) if isinstance(v, float) else v for k, v in ci.items()}
+
+
+def ci_text(ci: dict, precision: int) -> str:
+    """'95% CI [0.1200, 0.1800] (se 0.0150, t over 100 samples)'."""
+    low, high, se = human([ci["low"], ci["high"], ci["se"]], precision)
+    level = format(100 * ci["level"], "g")
+    return f"{level}% CI [{low}, {high}] (se {se}, {ci['method']} over {ci['n']} {ci['unit']}s)"
+
+
 def _quiet(r: Result, rows: Rows | None, precision: int | None, out) -> None:
     values = r.value.ravel() if rows is None else rows.columns[-1]
     if precision is None and values.size > 1:
@@ -371,8 +393,13 @@ def _quiet(r: Result, rows: Rows | None, precision: int | None, out) -> None:
 
 
 def _scalar_fields(r: Result) -> dict:
-    return {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "samples": r.samples, "elements": r.n,
-            "value": exact(r.value)[0]}
+    fields = {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "samples": r.samples, "elements": r.n,
+              "value": exact(r.value)[0]}
+    if r.ci is not None:
+        c = r.ci
+        fields.update({"ci_level": repr(c["level"]), "ci_low": repr(c["low"]), "ci_high": repr(c["high"]),
+                       "ci_se": repr(c["se"]), "ci_method": c["method"], "ci_n": c["n"]})
+    return fields
 
 
 def _delimited(r: Result, rows: Rows | None, sep: str, out, header: bool = True) -> None:
@@ -427,6 +454,10 @@ def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
         header = ["loss", "value", "reduction", "samples", "elements", "dtype", "signature"]
         body = [[r.loss, human(r.value, precision)[0], r.reduction, str(r.samples), str(r.n), r.dtype,
                  f"`{r.signature}`"]]
+        if r.ci is not None:
+            header[2:2] = [f"{format(100 * r.ci['level'], 'g')}% CI", "se", "method"]
+            low, high, se = human([r.ci["low"], r.ci["high"], r.ci["se"]], precision)
+            body[0][2:2] = [f"[{low}, {high}]", se, f"{r.ci['method']} over {r.ci['n']} {r.ci['unit']}s"]
     else:
         header = rows.header
         body = _text_rows(rows, precision, rows.total)
@@ -485,6 +516,9 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
             console.print(f"[bold]{r.loss}[/]: [bold cyan]{text}[/]  [dim]({_summary(r)})[/]")
         else:
             out.write(f"{r.loss}: {text}  ({_summary(r)})\n")
+        if r.ci is not None:
+            line = ci_text(r.ci, precision)
+            console.print(f"  {line}", markup=False) if console else out.write(f"  {line}\n")
     if rows is not None:
         if console:
             _rich_table(rows, r, precision, console)

@@ -79,7 +79,8 @@ _SETTINGS = {  # key -> (Invocation field or gate, type, choices)
     "nan-policy": ("nan_policy", str, ("propagate", "raise", "omit")), "delimiter": ("delimiter", str, None),
     "broadcast": ("broadcast", bool, None), "fail-above": ("fail_above", float, None),
     "fail-below": ("fail_below", float, None), "expect": ("expect", float, None), "rtol": ("rtol", float, None),
-    "atol": ("atol", float, None),
+    "atol": ("atol", float, None), "ci": ("ci", float, None), "ci-method": ("ci_method", str, ("analytic", "bootstrap")),
+    "resamples": ("resamples", int, None), "seed": ("seed", int, None), "sample-offset": ("sample_offset", int, None),
 }
 assert set(_SETTINGS) == CHECK_KEYS
 
@@ -191,6 +192,9 @@ def _value_text(result) -> str:
     from ..render import human
 
     if result.value.ndim == 0:
+        if result.ci is not None:
+            low, high = human([result.ci["low"], result.ci["high"]], 4)
+            return f"{human(result.value, 4)[0]} [{low}, {high}]"
         return human(result.value, 4)[0]
     return f"{result.value.size} values, max {human(result.value.max(), 4)[0]}"
 
@@ -209,11 +213,14 @@ def _emit(outcomes, fmt: str, out) -> None:
     if fmt == "json":
         import json
 
-        from ..render import json_values
+        from ..render import ci_json, json_values
 
         report = [{"name": o["name"], "loss": o["loss"], "value": json_values(o["result"].value),
                    "rules": o["rules"], "passed": not o["failures"], "failures": o["failures"],
                    "signature": o["result"].signature} for o in outcomes]
+        for entry, o in zip(report, outcomes):
+            if o["result"].ci is not None:
+                entry["ci"] = ci_json(o["result"].ci)
         out.write(json.dumps({"checks": report, "passed": passed, "failed": len(outcomes) - passed}) + "\n")
     elif fmt == "md":
         from ..render import markdown_table

@@ -58,7 +58,13 @@ def _option(name: str, annotation, default, *decls: str, panel: str | None = Non
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[annotation, option])
 
 
-_OUTPUT, _CHECKS, _INPUT = "Output", "CI checks", "Input"
+_OUTPUT, _CHECKS, _INPUT, _STATS = "Output", "CI checks", "Input", "Statistics"
+
+
+class CiMethod(str, Enum):
+    analytic = "analytic"
+    bootstrap = "bootstrap"
+
 # The options every loss command shares (after its own), declared once. `losscli check` takes
 # the settings among them as keys of a [[check]] table (CHECK_KEYS).
 _COMMON = [
@@ -88,6 +94,20 @@ _COMMON = [
             help="Exit 1 unless |loss - V| <= atol + rtol * |V| (numpy.isclose)."),
     _option("rtol", float, 1e-5, "--rtol", panel=_CHECKS, min=0.0, help="Relative tolerance of --expect."),
     _option("atol", float, 1e-8, "--atol", panel=_CHECKS, min=0.0, help="Absolute tolerance of --expect."),
+    _option("ci", Optional[float], None, "--ci", panel=_STATS, show_default=False, metavar="[LEVEL]",
+            help="Add a confidence interval of the mean loss at LEVEL (0.95 when --ci is given alone), over "
+                 "the samples (the first dim; a sample's loss is the mean of its elements), N - 1 degrees of "
+                 "freedom. Plain means: the t interval. Ratio means (nll and cross-entropy with --weight or "
+                 "ignored targets): the delta method, the t interval of the linearised ratio, which is what "
+                 "makes the interval of a ratio analytic and mergeable."),
+    _option("ci_method", CiMethod, CiMethod.analytic, "--ci-method", panel=_STATS,
+            help="analytic: t (delta for ratio means); bootstrap: the percentile interval of --resamples "
+                 "Poisson-bootstrap resamples over the samples, seeded by --seed and each sample's index: the "
+                 "same in blocks, shards (--sample-offset) and merged runs."),
+    _option("resamples", int, 1000, "--resamples", panel=_STATS, min=1, help="Bootstrap resamples."),
+    _option("seed", int, 0, "--seed", panel=_STATS, min=0, help="The bootstrap's seed."),
+    _option("sample_offset", int, 0, "--sample-offset", panel=_STATS, min=0,
+            help="The index of this shard's first sample in the whole set (keys a bootstrap's draws)."),
 ]
 _BROADCAST = _option("broadcast", bool, False, "--broadcast",
                      help="Allow shapes that differ but broadcast, as torch does silently.")
@@ -95,7 +115,7 @@ _GRAD = _option("grad", bool, False, "--grad", panel=_OUTPUT,
                 help="Also give the gradient of the loss w.r.t. the predictions (as torch autograd).")
 # Settings a [[check]] table may set, besides the loss's own options (output options may not).
 CHECK_KEYS = {"reduction", "dtype", "nan-policy", "delimiter", "broadcast", "fail-above", "fail-below", "expect",
-              "rtol", "atol"}
+              "rtol", "atol", "ci", "ci-method", "resamples", "seed", "sample-offset"}
 
 _TYPES = {"float": float, "int": int, "str": str, "bool": bool}
 
@@ -180,6 +200,8 @@ def run_loss(spec: LossSpec, o: dict) -> None:
             reduction=value(o["reduction"]), dtype=value(o["dtype"]), nan_policy=value(o["nan_policy"]),
             delimiter=o["delimiter"], broadcast=o.get("broadcast", False), grad=o.get("grad", False),
             top=o["top"], hist=o["hist"], gates=gates or None, progress=progress,
+            ci=o["ci"], ci_method=value(o["ci_method"]), resamples=o["resamples"], seed=o["seed"],
+            sample_offset=o["sample_offset"],
         )
         try:
             result = run(inv)
@@ -339,7 +361,7 @@ def load_all() -> None:
         _register_losses()
         import importlib
 
-        for module in ("check", "merge"):
+        for module in ("check", "merge", "compare"):
             importlib.import_module(f"losscli.cli.{module}")
 
 
@@ -364,7 +386,7 @@ def _unknown_command(name: str) -> str | None:
     """A one-line error for a command that does not exist, with the nearest names."""
     import difflib
 
-    known = [s.name for s in registry.SPECS] + list(registry.ALIASES) + ["list", "check", "merge"]
+    known = [s.name for s in registry.SPECS] + list(registry.ALIASES) + ["list", "check", "merge", "compare"]
     if name.startswith("-") or name in known:
         return None
     lowered = {k.lower().replace("_", "-"): k for k in known}
@@ -380,6 +402,21 @@ def _click_message(e) -> str:
         have = ", ".join(s.name for s in registry.SPECS if s.grad)
         return f"{e.ctx.info_name} has no --grad; the losses with a closed-form gradient are: {have}"
     return e.format_message()
+
+
+def ci_level_default(args: list[str]) -> list[str]:
+    """`--ci` alone means `--ci 0.95`: Click has no option with an optional value, so the
+    default level is put in where no number follows."""
+    out = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--ci":
+            following = args[i + 1] if i + 1 < len(args) else None
+            try:
+                float(following)
+            except (TypeError, ValueError):
+                out.append("0.95")
+    return out
 
 
 def _terminated(signum, frame):
@@ -405,7 +442,7 @@ def main() -> None:
         if unknown:
             typer.echo(f"losscli: error: {unknown}", err=True)
             sys.exit(2)
-        runnable, prog, args = _app_for(args)
+        runnable, prog, args = _app_for(ci_level_default(args))
         code = runnable(args=args, prog_name=prog, standalone_mode=False)
     except ClickException as e:
         command = e.ctx.command_path if getattr(e, "ctx", None) else "losscli"

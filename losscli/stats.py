@@ -1,0 +1,379 @@
+"""Confidence intervals over samples, NumPy and math only (scipy is a test oracle, never imported).
+
+A sample is the first dim of the per-element losses; its loss is the mean of its element
+losses (the sum for 'batchmean', whose mean divides by the samples). The interval is over the
+N samples with N - 1 degrees of freedom:
+
+- plain means: the t interval from the streamed sample variance (Chan et al.'s pairwise merge),
+  equal to scipy.stats.t.interval(level, N - 1, mean, sd / sqrt(N));
+- ratio means (sum of x_i / sum of w_i: class weights, ignore_index): the delta method, the
+  t interval with se^2 = sum((x_i - R w_i)^2) / ((N - 1) N wbar^2).
+
+`Moments` holds (n, mean, co-moments) of one or two per-sample variables. Values are folded
+CHUNK samples at a time, chunks aligned to the global sample index, so any split of the same
+samples into blocks gives the same bits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+CHUNK = 4096  # samples per chunk of the streamed moments
+
+
+class Moments:
+    """n, the means and the centred co-moment matrix of k per-sample variables (k = 1 or 2),
+    merged by Chan et al.'s formula; add() buffers samples into CHUNK-aligned chunks."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.n = 0
+        self.mean = np.zeros(k)
+        self.m2 = np.zeros((k, k))
+        self._carry = np.empty((0, k))
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "Moments":
+        """The moments of (n, k) values, two-pass."""
+        values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+        m = cls(values.shape[1])
+        m.n = values.shape[0]
+        if m.n:
+            m.mean = values.mean(axis=0)
+            d = values - m.mean
+            m.m2 = d.T @ d
+        return m
+
+    def merge(self, other: "Moments") -> "Moments":
+        """The moments of both sets (Chan, Golub and LeVeque 1979, pairwise)."""
+        if other.n == 0:
+            return self
+        if self.n == 0:
+            self.n, self.mean, self.m2 = other.n, other.mean.copy(), other.m2.copy()
+            return self
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        self.mean = self.mean + delta * (other.n / n)
+        self.m2 = self.m2 + other.m2 + np.outer(delta, delta) * (self.n * other.n / n)
+        self.n = n
+        return self
+
+    def add(self, values: np.ndarray) -> None:
+        """Fold (n, k) per-sample values, the next ones in global order."""
+        v = np.asarray(values, dtype=np.float64).reshape(-1, self.k)
+        if self._carry.size:
+            v = np.concatenate([self._carry, v])
+        full = v.shape[0] - v.shape[0] % CHUNK
+        for start in range(0, full, CHUNK):
+            self.merge(Moments.of(v[start : start + CHUNK]))
+        self._carry = v[full:].copy()
+
+    def flush(self) -> "Moments":
+        if self._carry.shape[0]:
+            self.merge(Moments.of(self._carry))
+            self._carry = np.empty((0, self.k))
+        return self
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Moments":
+        m = cls(len(obj["mean"]))
+        m.n, m.mean, m.m2 = int(obj["n"]), np.array(obj["mean"], float), np.array(obj["m2"], float)
+        return m
+
+
+# Poisson(1) by inversion of 32-bit uniforms: the thresholds 2^32 * P(X <= k), k = 0..13
+# (P(X > 13) < 2^-32, so no draw exceeds 14)
+_POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(14)])
+_POISSON_THRESHOLDS = np.minimum(np.floor(_POISSON_CDF * 2.0**32), 2.0**32 - 1).astype(np.uint32)
+# the draw of each of the 65536 cells of the top 16 bits; the 8 cells a threshold falls in are
+# resolved on all 32 bits: the same draws as searchsorted on every uniform, ~3x faster
+_CELLS = np.arange(65536, dtype=np.uint64) << np.uint64(16)
+_CELL_LOW = np.searchsorted(_POISSON_THRESHOLDS, _CELLS.astype(np.uint32), side="right")
+_CELL_SPLIT = _CELL_LOW != np.searchsorted(_POISSON_THRESHOLDS, (_CELLS + np.uint64(65535)).astype(np.uint32),
+                                           side="right")
+_CELL_DRAW = _CELL_LOW.astype(np.uint8)
+
+
+def poisson_weights(seed: int, chunk: int, resamples: int) -> np.ndarray:
+    """(CHUNK, resamples) Poisson(1) bootstrap weights of the samples chunk*CHUNK .. +CHUNK:
+    Philox, a counter-based generator, keyed by (seed, chunk), so a sample's draws depend on
+    the seed and its global index only, never on blocks, shards or workers."""
+    g = np.random.Generator(np.random.Philox(key=[seed, chunk]))
+    u = g.integers(0, 2**32, size=(CHUNK, resamples), dtype=np.uint32)
+    cell = u >> np.uint32(16)
+    w = _CELL_DRAW[cell]
+    split = _CELL_SPLIT[cell]
+    if split.any():
+        w[split] = np.searchsorted(_POISSON_THRESHOLDS, u[split], side="right")
+    return w.astype(np.float64)
+
+
+class Bootstrap:
+    """The Poisson bootstrap, streamed: for every resample b, the weighted sums
+    num[b] = sum_i w_ib x_i and den[b] = sum_i w_ib d_i (d_i = 1 for a plain mean, the sample's
+    weight for a ratio mean); resample b's loss is num[b] / den[b]. Sums add across shards."""
+
+    def __init__(self, k: int, resamples: int, seed: int, offset: int = 0) -> None:
+        self.k, self.resamples, self.seed = k, resamples, seed
+        self.num, self.den = np.zeros(resamples), np.zeros(resamples)
+        self.start = offset  # the global index of the first buffered sample
+        self._carry = np.empty((0, k))
+
+    def add(self, values: np.ndarray) -> None:
+        v = np.asarray(values, dtype=np.float64).reshape(-1, self.k)
+        if self._carry.size:
+            v = np.concatenate([self._carry, v])
+        done = 0  # each chunk is folded once, whole (or at the ends of the set), so blocks do not matter
+        while True:
+            end = (self.start // CHUNK + 1) * CHUNK - self.start  # where this chunk ends in v
+            if end > v.shape[0]:
+                break
+            self._fold(v[done:end])
+            done, self.start = end, self.start + (end - done)
+            v, done = v[end:], 0
+        self._carry = v.copy()
+
+    def _fold(self, v: np.ndarray) -> None:
+        if not v.shape[0]:
+            return
+        chunk, first = divmod(self.start, CHUNK)
+        w = poisson_weights(self.seed, chunk, self.resamples)[first : first + v.shape[0]]
+        self.num += v[:, 0] @ w
+        self.den += (v[:, 1] @ w) if self.k == 2 else w.sum(axis=0)
+
+    def flush(self) -> "Bootstrap":
+        if self._carry.shape[0]:
+            self._fold(self._carry)
+            self.start += self._carry.shape[0]
+            self._carry = np.empty((0, self.k))
+        return self
+
+    def merge(self, other: "Bootstrap") -> "Bootstrap":
+        self.flush(), other.flush()
+        self.num, self.den = self.num + other.num, self.den + other.den
+        return self
+
+    def estimates(self) -> np.ndarray:
+        self.flush()
+        with np.errstate(all="ignore"):
+            return self.num / self.den
+
+    def to_json(self) -> dict:
+        self.flush()
+        return {"resamples": self.resamples, "seed": self.seed, "num": self.num.tolist(), "den": self.den.tolist()}
+
+    @classmethod
+    def from_json(cls, obj: dict, k: int) -> "Bootstrap":
+        b = cls(k, int(obj["resamples"]), int(obj["seed"]))
+        b.num, b.den = np.array(obj["num"], float), np.array(obj["den"], float)
+        return b
+
+
+def bootstrap_interval(m: Moments, b: Bootstrap, level: float) -> dict:
+    """The percentile interval of the resamples' losses (as scipy.stats.bootstrap's
+    method="percentile"), their standard deviation as the se; resamples whose weights are all
+    0 (den 0, possible only for tiny sets) are left out."""
+    ci = interval(m, level)
+    est = b.estimates()
+    est = est[np.isfinite(est)]
+    if est.size < 2:
+        low = high = se = math.nan
+    else:
+        alpha = (1 - level) / 2
+        low, high = (float(q) for q in np.percentile(est, [100 * alpha, 100 * (1 - alpha)]))
+        se = float(np.std(est, ddof=1))
+    return ci | {"low": low, "high": high, "se": se, "method": "bootstrap"}
+
+
+def interval(m: Moments, level: float) -> dict:
+    """The JSON "ci" object of the moments: t (one variable) or delta (numerator, denominator)."""
+    m.flush()
+    n = m.n
+    if m.k == 1:
+        estimate = float(m.mean[0])
+        se = math.sqrt(m.m2[0, 0] / (n - 1) / n) if n > 1 else math.nan
+        method = "t"
+    else:
+        xbar, wbar = (float(v) for v in m.mean)
+        estimate = xbar / wbar if wbar else math.nan
+        r = estimate
+        c = m.m2
+        var = (c[0, 0] - 2 * r * c[0, 1] + r * r * c[1, 1]) / (n - 1) if n > 1 else math.nan
+        se = math.sqrt(max(var, 0.0) / n) / abs(wbar) if n > 1 and wbar else math.nan
+        method = "delta"
+    low, high = t_interval(level, n - 1, estimate, se)
+    return {"level": level, "low": low, "high": high, "se": se, "method": method, "unit": "sample", "n": n}
+
+
+def t_interval(level: float, df: int, loc: float, scale: float) -> tuple[float, float]:
+    """scipy.stats.t.interval(level, df, loc, scale): loc -/+ t_{(1+level)/2, df} * scale."""
+    if df < 1 or not math.isfinite(scale) or not math.isfinite(loc):
+        return math.nan, math.nan
+    q = t_quantile((1.0 + level) / 2.0, df)
+    return loc - q * scale, loc + q * scale
+
+
+# --- the t quantile --------------------------------------------------------------------------
+
+
+def normal_quantile(p: float) -> float:
+    """The standard normal quantile: Acklam's rational approximation, then two Halley steps on
+    math.erfc (which is accurate in the tails), good to a few ulps."""
+    if not 0.0 < p < 1.0:
+        return -math.inf if p <= 0 else math.inf
+    if p > 0.5:
+        return -normal_quantile(1.0 - p)
+    a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
+         -3.066479806614716e01, 2.506628277459239e00)
+    b = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
+         -1.328068155288572e01)
+    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549732539343734e00,
+         4.374664141464968e00, 2.938163982698783e00)
+    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
+    if p < 0.02425 or p > 1 - 0.02425:
+        q = math.sqrt(-2 * math.log(min(p, 1 - p)))
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / \
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+        x = x if p < 0.5 else -x
+    else:
+        q = p - 0.5
+        r = q * q
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / \
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+    for _ in range(2):
+        # Phi(x) - p: near the centre through erf and p - 0.5 (exact there), in the tail through erfc
+        e = 0.5 * math.erf(x / math.sqrt(2)) - (p - 0.5) if p > 0.25 else 0.5 * math.erfc(-x / math.sqrt(2)) - p
+        u = e * math.sqrt(2 * math.pi) * math.exp(x * x / 2)
+        x = x - u / (1 + x * u / 2)
+    return x
+
+
+def t_cdf_upper(t: float, df: int) -> float:
+    """P(T > t) for t >= 0 and an integer df, from the finite sums of Abramowitz and Stegun
+    26.7.3-4 (exact series, no incomplete beta, no large lgamma): A = P(|T| < t)."""
+    theta = math.atan(t / math.sqrt(df))
+    s, c2 = math.sin(theta), math.cos(theta) ** 2
+    if df % 2 == 0:
+        term, total = 1.0, 1.0
+        for j in range(1, df // 2):
+            term *= c2 * (2 * j - 1) / (2 * j)
+            total += term
+        a = s * total
+    else:
+        total = 0.0
+        if df > 1:
+            term, total = 1.0, 1.0
+            for j in range(1, (df - 1) // 2):
+                term *= c2 * (2 * j) / (2 * j + 1)
+                total += term
+        a = 2 / math.pi * (theta + s * math.cos(theta) * total)
+    return (1.0 - a) / 2.0
+
+
+def _t_pdf(t: float, df: int) -> float:
+    log = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    return math.exp(log - (df + 1) / 2 * math.log1p(t * t / df))
+
+
+def _cornish_fisher(z: float, df: int) -> float:
+    """The t quantile from the normal one, Abramowitz and Stegun 26.7.5 (four terms: error
+    O(df^-5), below an ulp for the df it is used at)."""
+    z2 = z * z
+    g1 = z * (z2 + 1) / 4
+    g2 = z * ((5 * z2 + 16) * z2 + 3) / 96
+    g3 = z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / 384
+    g4 = z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) / 92160
+    return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+LARGE_DF = 1000  # above this the Cornish-Fisher expansion is exact to double precision
+
+
+def t_quantile(p: float, df: int) -> float:
+    """scipy.stats.t.ppf(p, df) for an integer df >= 1 (rtol 1e-12: tests/test_stats.py)."""
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    if p == 0.5:
+        return 0.0
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    z = normal_quantile(p)
+    x = _cornish_fisher(z, df)
+    if df > LARGE_DF:
+        return x
+    tail = 1.0 - p
+    lo, hi = 0.0, max(2 * x, 1.0)
+    while t_cdf_upper(hi, df) > tail:
+        lo, hi = hi, 2 * hi
+    for _ in range(100):  # Newton on the upper tail, kept inside the bracket [lo, hi]
+        f = t_cdf_upper(x, df) - tail
+        if f > 0:
+            lo = max(lo, x)
+        else:
+            hi = min(hi, x)
+        step = f / _t_pdf(x, df)
+        nxt = x + step
+        if not lo <= nxt <= hi:
+            nxt = (lo + hi) / 2
+        if abs(nxt - x) <= 1e-15 * abs(x):
+            return nxt
+        x = nxt
+    return x
+
+
+# --- paired comparison -----------------------------------------------------------------------
+
+EXACT_FLIPS = 20  # at most this many samples: every one of the 2^N sign flips is enumerated
+
+
+def _p_two_sided(null: np.ndarray, observed: float, adjustment: int) -> float:
+    """scipy.stats.permutation_test's two-sided p-value: 2 min(P(null <= obs), P(null >= obs)),
+    with its relative tolerance 100 eps for ties, clipped to 1."""
+    gamma = abs(100 * np.finfo(np.float64).eps * observed)
+    total = null.size + adjustment
+    less = (np.count_nonzero(null <= observed + gamma) + adjustment) / total
+    greater = (np.count_nonzero(null >= observed - gamma) + adjustment) / total
+    return float(min(1.0, 2 * min(less, greater)))
+
+
+def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
+    """The paired permutation test of a mean difference: the signs of the per-sample differences
+    d_i flipped at random (sum s_i d_i / sum w_i). Exact over all 2^N flips for N <= EXACT_FLIPS
+    (equal to scipy.stats.permutation_test's exact p-value), else `resamples` random flips from
+    Philox keyed by the seed, with the p-value's Monte Carlo standard error."""
+    d = pairs[:, 0]
+    w = pairs[:, 1] if pairs.shape[1] == 2 else np.ones(len(d))
+    total_w = w.sum()
+    observed = d.sum() / total_w if pairs.shape[1] == 2 else d.mean()
+    n = len(d)
+    if n <= EXACT_FLIPS:
+        patterns = np.arange(2**n, dtype=np.int64)
+        signs = 1.0 - 2.0 * ((patterns[:, None] >> np.arange(n)) & 1)
+        null = (signs * d).sum(axis=1) / total_w if pairs.shape[1] == 2 else (signs * d).mean(axis=1)
+        return {"p": _p_two_sided(null, observed, 0), "method": "exact", "flips": int(2**n), "mc_error": 0.0}
+    g = np.random.Generator(np.random.Philox(key=[seed, 2**63]))
+    null = np.empty(resamples)
+    step = max(1, (1 << 22) // n)
+    for start in range(0, resamples, step):
+        m = min(step, resamples - start)
+        signs = 1.0 - 2.0 * g.integers(0, 2, size=(m, n))
+        null[start : start + m] = (signs @ d) / total_w if pairs.shape[1] == 2 else (signs @ d) / n
+    p = _p_two_sided(null, observed, 1)
+    return {"p": p, "method": "monte carlo", "flips": resamples, "mc_error": math.sqrt(p * (1 - p) / resamples)}
+
+
+def bootstrap_p(b: Bootstrap) -> float:
+    """The paired bootstrap's two-sided p-value of "no difference": twice the share of
+    resampled mean differences on the far side of 0 from the observed one, at most 1."""
+    est = b.estimates()
+    est = est[np.isfinite(est)]
+    if not est.size:
+        return math.nan
+    return float(min(1.0, 2 * min(np.mean(est <= 0), np.mean(est >= 0))))
