@@ -115,7 +115,6 @@ def test_blocks_give_the_bits_of_the_whole(regression, monkeypatch, small_chunks
     path = regression[0]
     command = [loss, "--pred", f"{path}:pred", "--target", f"{path}:target", "--ci", "0.95", "-f", "json", *extra]
     monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-    monkeypatch.setattr(engine, "BLOCK_BYTES", 4096)
     from losscli import stream
 
     monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
@@ -248,7 +247,6 @@ def test_bootstrap_in_blocks_is_the_bits_of_the_whole(regression, monkeypatch, s
     command = ["mse", "--pred", f"{path}:pred", "--target", f"{path}:target", "--ci", "0.9", "--ci-method",
                "bootstrap", "--resamples", "200", "--seed", "4", "-f", "json"]
     monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-    monkeypatch.setattr(engine, "BLOCK_BYTES", 4096)
     from losscli import stream
 
     monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
