@@ -23,9 +23,12 @@ SLOW = {
         "test_last_line_without_newline_and_block_edges",
         "test_per_element_output_in_blocks_equals_the_whole",
     ],
-    "test_benchmarks_smoke.py": ["test_quick_run_prints_the_table", "test_markdown_table"],
+    "test_benchmarks_smoke.py": ["test_quick_run_prints_the_table", "test_markdown_table",
+                                 "test_blocks_and_engine_rows_run"],
+    "test_compare.py": ["test_exact_permutation_p_and_interval_are_scipys"],
+    "test_engine.py": ["test_every_loss_help_ends_with_its_examples"],
     "test_beyond_torch.py": ["test_log_cosh_against_keras"],
-    "test_cli.py": ["test_pipe_closed_early_ends_quietly"],
+    "test_cli.py": ["test_pipe_closed_early_ends_quietly", "test_every_command_has_help_and_a_core_function"],
     "test_pipeline.py": ["test_no_color_on_a_terminal"],
 }
 
