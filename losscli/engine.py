@@ -94,7 +94,7 @@ def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
     given = [a for a in spec.arrays if inv.sources.get(a.key) is not None]
     fixed = {a.arg: _cast(sources.load(a.flag, inv.sources[a.key]), a, inv) for a in given if a.role == "parameter"}
     per_sample = {a.flag: inv.sources[a.key] for a in given if a.role == "sample"}
-    blocks, streamed = _blocks(spec, inv if in_blocks else None, per_sample, sources)
+    blocks, streamed = _blocks(spec, inv, per_sample, sources, in_blocks)
     acc = _Accumulator(spec, inv, streamed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LossWarning)
@@ -212,13 +212,13 @@ def block_rows(block: dict) -> int:
     return 0 if first is None or first.ndim == 0 else first.shape[0]
 
 
-def _blocks(spec: LossSpec, inv: Invocation, per_sample: dict, sources) -> tuple[Iterator, bool]:
+def _blocks(spec: LossSpec, inv: Invocation, per_sample: dict, sources, in_blocks: bool) -> tuple[Iterator, bool]:
     """(offset, {flag: rows}) blocks and whether there is more than one possible: losscli.stream
     decides from metadata; a small, inline, broadcast or not row-wise input is one block."""
     from .inputs import _split_source
 
     files = any(_split_source(source)[0] is not None for source in per_sample.values())
-    if inv is not None and spec.row_wise and not inv.broadcast and files:  # inline numbers: one block
+    if in_blocks and spec.row_wise and not inv.broadcast and files:  # inline numbers: one block
         from .stream import row_blocks
 
         stream = row_blocks(per_sample, sources, STREAM_BYTES, inv.progress)
@@ -722,13 +722,4 @@ class _Block:
     inputs: dict
 
 
-def option_names(loss: str) -> dict[str, str]:
-    return registry.option_names(registry.spec(loss))
-
-
-def explain(error: LossCliError, loss: str) -> str:
-    """A core error's one line, with the command line's option names."""
-    return error.render(option_names(loss))
-
-
-__all__ = ["Invocation", "Spool", "TopK", "histogram_of", "run", "explain"]
+__all__ = ["Invocation", "Spool", "TopK", "histogram_of", "run"]

@@ -175,9 +175,6 @@ def index_names(ndim: int) -> list[str]:
     return ["index"] if ndim == 1 else [f"index{d}" for d in range(ndim)]
 
 
-def histogram(r: Result, bins: int = 10) -> dict:
-    return r.histogram
-
 # --- output --------------------------------------------------------------------------------
 
 
@@ -354,7 +351,7 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
     elif view.top is not None and rows is not None:
         obj["top"] = [dict(zip(rows.header, row)) for row in _row_values(rows, 0, rows.total)]
     if view.hist:
-        obj["histogram"] = histogram(r)
+        obj["histogram"] = r.histogram
     return obj
 
 
@@ -531,7 +528,7 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
             for start in range(0, rows.total, CHUNK):
                 out.write("".join("\t".join(row) + "\n" for row in _text_rows(_slice(rows, start), precision, CHUNK)))
     if view.hist:
-        _histogram_text(histogram(r), precision, console, out, "sample" if r.per_sample else "element")
+        _histogram_text(r.histogram, precision, console, out, "sample" if r.per_sample else "element")
 
 
 def _slice(rows: Rows, start: int) -> Rows:
