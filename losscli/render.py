@@ -310,14 +310,38 @@ def _json_rows(parts, pick, out) -> None:
 
 def emit_blocks(parts, view: View, out) -> None:
     """A per-element result that arrives a block of rows at a time (csv, tsv, jsonl or -q)."""
-    for i, part in enumerate(parts):
-        rows = rows_of(part, None)
-        if view.quiet:
-            _quiet(part, rows, view.precision, out)
-        elif view.fmt == "jsonl":
-            _jsonl(part, rows, view, out)
-        else:
-            _delimited(part, rows, "," if view.fmt == "csv" else "\t", out, header=i == 0)
+    if view.quiet:
+        for part in parts:
+            _quiet(part, rows_of(part, None), view.precision, out)
+        return
+
+    def texts():
+        for i, part in enumerate(parts):
+            rows = rows_of(part, None)
+            if view.fmt == "jsonl":
+                yield from _jsonl_texts(part, rows, view)
+            else:
+                yield from _delimited_texts(part, rows, "," if view.fmt == "csv" else "\t", header=i == 0)
+
+    write_in_order(texts(), out)
+
+
+def write_in_order(texts, out) -> None:
+    """Write the texts in order, each a str or a function that makes one. The functions run two
+    at a time on two threads: polars' writers are single-threaded and release the GIL, so on two
+    cores a long per-element output is formatted in about half the time (benchmarks/run.py)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        pending: deque = deque()
+        for text in texts:
+            pending.append(pool.submit(text) if callable(text) else text)
+            while len(pending) > 2 or pending and isinstance(pending[0], str):
+                first = pending.popleft()
+                out.write(first if isinstance(first, str) else first.result())
+        for first in pending:
+            out.write(first if isinstance(first, str) else first.result())
 
 
 def to_json(r: Result, rows: Rows | None, view: View) -> dict:
@@ -400,49 +424,66 @@ def _scalar_fields(r: Result) -> dict:
 
 
 def _delimited(r: Result, rows: Rows | None, sep: str, out, header: bool = True) -> None:
+    write_in_order(_delimited_texts(r, rows, sep, header), out)
+
+
+def _delimited_texts(r: Result, rows: Rows | None, sep: str, header: bool = True):
     if rows is None:
         fields = _scalar_fields(r)
-        out.write(sep.join(fields) + "\n" + sep.join(map(str, fields.values())) + "\n")
+        yield sep.join(fields) + "\n" + sep.join(map(str, fields.values())) + "\n"
         return
     if header:
-        out.write(sep.join(rows.header) + "\n")
+        yield sep.join(rows.header) + "\n"
     for start in range(0, rows.total, CHUNK_ROWS):
-        stop = start + CHUNK_ROWS
-        index = rows.positions(start, stop)
-        columns = [index[:, d] for d in range(index.shape[1])] + [c[start:stop] for c in rows.columns]
-        _write_columns(out, rows.header, columns, sep, header=False)
+        yield lambda start=start: _columns_text(_chunk_columns(rows, start), sep)
+
+
+def _chunk_columns(rows: Rows, start: int) -> list[np.ndarray]:
+    stop = start + CHUNK_ROWS
+    index = rows.positions(start, stop)
+    return [index[:, d] for d in range(index.shape[1])] + [c[start:stop] for c in rows.columns]
 
 
 def _write_columns(out, names: list[str], columns: list[np.ndarray], sep: str, header: bool = True) -> None:
-    """Delimited rows, CHUNK_ROWS at a time. polars formats them (shortest round-trip digits,
-    as repr does, ~10x faster than Python's formatting: benchmarks/run.py, target 4)."""
-    import polars as pl
-
     total = len(columns[0]) if columns else 0
     if header:
         out.write(sep.join(names) + "\n")
-    for start in range(0, total, CHUNK_ROWS):
-        frame = pl.DataFrame({f"c{i}": c[start : start + CHUNK_ROWS] for i, c in enumerate(columns)})
-        out.write(frame.write_csv(separator=sep, include_header=False, line_terminator="\n"))
+    write_in_order((lambda start=start: _columns_text([c[start : start + CHUNK_ROWS] for c in columns], sep)
+                    for start in range(0, total, CHUNK_ROWS)), out)
+
+
+def _columns_text(columns: list[np.ndarray], sep: str) -> str:
+    """Delimited rows. polars formats them (shortest round-trip digits, as repr does, ~10x
+    faster than Python's formatting: benchmarks/run.py)."""
+    import polars as pl
+
+    frame = pl.DataFrame({f"c{i}": c for i, c in enumerate(columns)})
+    return frame.write_csv(separator=sep, include_header=False, line_terminator="\n")
 
 
 def _jsonl(r: Result, rows: Rows | None, view: View, out) -> None:
+    write_in_order(_jsonl_texts(r, rows, view), out)
+
+
+def _jsonl_texts(r: Result, rows: Rows | None, view: View):
     if rows is None:
-        out.write(json.dumps(to_json(r, rows, view)) + "\n")
+        yield json.dumps(to_json(r, rows, view)) + "\n"
         return
+    for start in range(0, rows.total, CHUNK_ROWS):
+        yield lambda start=start: _jsonl_text(rows, start)
+
+
+def _jsonl_text(rows: Rows, start: int) -> str:
     import polars as pl
 
-    for start in range(0, rows.total, CHUNK_ROWS):
-        stop = start + CHUNK_ROWS
-        index = rows.positions(start, stop)
-        columns = [index[:, d] for d in range(index.shape[1])] + [c[start:stop] for c in rows.columns]
-        if all(c.dtype.kind in "iub" or np.isfinite(c).all() for c in columns):
-            # polars writes the lines ~50x faster than json.dumps per row, numbers shortest round-trip
-            out.write(pl.DataFrame(dict(zip(rows.header, columns))).write_ndjson())
-        else:  # NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (valid JSON)
-            lines = (json.dumps(dict(zip(rows.header, row)), separators=(",", ":"))
-                     for row in _row_values(rows, start, stop))
-            out.write("\n".join(lines) + "\n")
+    columns = _chunk_columns(rows, start)
+    if all(c.dtype.kind in "iub" or np.isfinite(c).all() for c in columns):
+        # polars writes the lines ~50x faster than json.dumps per row, numbers shortest round-trip
+        return pl.DataFrame(dict(zip(rows.header, columns))).write_ndjson()
+    # NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (valid JSON)
+    lines = (json.dumps(dict(zip(rows.header, row)), separators=(",", ":"))
+             for row in _row_values(rows, start, start + CHUNK_ROWS))
+    return "\n".join(lines) + "\n"
 
 
 def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
