@@ -62,7 +62,7 @@ def connect(scheduler: str):
             if workers < 1:
                 raise UsageError(f"--scheduler local:N starts N worker processes, N >= 1; got {scheduler}")
             cluster = stack.enter_context(distributed.LocalCluster(
-                n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None,
+                n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=":0",
                 silence_logs=logging.ERROR))
             client = stack.enter_context(distributed.Client(cluster))
         else:
@@ -226,6 +226,12 @@ def _submit(client, tasks, base: Invocation, offsets, hist: bool) -> list:
             for i, ((_, sources, renames), offset) in enumerate(zip(tasks, offsets))]
 
 
+def map_ordered(client, function, *iterables, labels: list[str]) -> list:
+    """[function(*args) ...] computed on the cluster, in order; the first failed one's error."""
+    futures = client.map(function, *iterables, pure=False)
+    return _gather(client, [(label, None, None) for label in labels], futures)
+
+
 def _gather(client, tasks, futures) -> list:
     """The futures' results; a failed task raises its error, the first shard's first (as one
     machine reads them in order), after every task has ended."""
@@ -332,4 +338,4 @@ def _ci(inv: Invocation, results):
     return total, stats.interval(shown, inv.ci), None
 
 
-__all__ = ["ENV", "connect", "plan", "run", "run_on"]
+__all__ = ["ENV", "connect", "map_ordered", "plan", "run", "run_on"]
