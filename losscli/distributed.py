@@ -11,7 +11,9 @@ denominators exactly (partials.exact_sum), moments by Chan's merge in shard orde
 candidates by their global index. --hist takes a second round: the shards' finite losses stay
 in their workers' memory, and are counted into the bins between the global minimum and maximum.
 A bootstrap takes a first round that counts each shard's samples (their global index keys the
-draws). Dask is imported only here, only when --scheduler is given.
+draws). -r none fetches the shards' rows in order, one shard at a time, into a spool on the
+client's disk, and each shard tallies the gates over its elements. Dask is imported only here,
+only when --scheduler is given.
 
 Exactness: every reduced value equals the one-machine value to rtol 1e-12 in float64 (not bit
 for bit: the one-machine BlockedSum cuts blocks at global multiples of partials.BLOCK, a shard
@@ -47,8 +49,12 @@ def run(inv: Invocation, scheduler: str):
 
 @contextlib.contextmanager
 def connect(scheduler: str):
-    """A distributed.Client of the scheduler at ADDRESS, or of a LocalCluster of N worker
-    processes for `local[:N]` (N: the CPU count), closed on exit."""
+    """A distributed.Client of the scheduler at ADDRESS, or of a LocalCluster of N workers for
+    `local[:N]` (N: the CPU count), closed on exit. A local cluster's workers are threads of this
+    process, one thread each: on one machine, worker processes would add ~3 s of start-up and
+    shut-down (spawned interpreters importing distributed) and copy every result between
+    processes, while polars' reading and NumPy's arithmetic release the GIL anyway. A cluster of
+    worker processes (`dask scheduler` and `dask worker --nworkers N`) is reached by its address."""
     try:
         import distributed
     except ImportError:
@@ -62,7 +68,7 @@ def connect(scheduler: str):
             if workers < 1:
                 raise UsageError(f"--scheduler local:N starts N worker processes, N >= 1; got {scheduler}")
             cluster = stack.enter_context(distributed.LocalCluster(
-                n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=":0",
+                n_workers=workers, processes=False, threads_per_worker=1, dashboard_address=":0",
                 silence_logs=logging.ERROR))
             client = stack.enter_context(distributed.Client(cluster))
         else:
@@ -80,9 +86,6 @@ def _refused(spec, inv: Invocation) -> None:
         why = "its inputs are time-major (T, N, C)" if spec.name == "ctc" else \
             f"its loss is not a sum over the rows of {spec.arrays[0].flag}"
         raise UsageError(f"{spec.name} cannot be split into shards on a cluster ({why}): run it without --scheduler")
-    if inv.reduction == "none":
-        raise UsageError("-r none on a cluster would send every per-element row back: --scheduler computes reduced "
-                         "values (with --top K, --hist and gates); run -r none without --scheduler")
     if inv.grad:
         raise UsageError("--grad gives a per-element gradient, which --scheduler does not send back from the "
                          "workers: run it without --scheduler")
@@ -162,8 +165,9 @@ class _Finite:
         self.chunks.append(finite)
 
 
-def _shard(inv: Invocation, renames: dict, hist: bool):
-    """One shard through the engine: (Result, (finite losses, min, max, non-finite) or None)."""
+def _shard(inv: Invocation, renames: dict, hist: bool, gates=None):
+    """One shard through the engine: (Result, (finite losses, min, max, non-finite) or None,
+    the gates' tally over its per-element losses (-r none) or None)."""
     from .engine import run as engine_run
 
     hook = _Finite() if hist else None
@@ -171,17 +175,45 @@ def _shard(inv: Invocation, renames: dict, hist: bool):
         result = engine_run(replace(inv, on_block=hook))
     except LossCliError as e:
         raise _renamed(e, renames) from None
+    tally = None
+    if inv.reduction == "none":
+        result = _materialized(result)
+        if gates:
+            from .checks import GateTally
+
+            counted = GateTally(result.loss, gates)
+            counted.add(result.value, 0)
+            tally = (counted.state, counted.size, counted.shape)
     if hook is None:
-        return result, None
+        return result, None, tally
     finite = np.concatenate(hook.chunks) if hook.chunks else np.empty(0)
     bounds = (float(finite.min()), float(finite.max())) if finite.size else (math.inf, -math.inf)
-    return result, (finite, *bounds, hook.nonfinite)
+    return result, (finite, *bounds, hook.nonfinite), tally
+
+
+def _materialized(result):
+    """A per-element Result whose rows are in it (not in a spool on the worker's disk)."""
+    if result.blocks is None:
+        return result
+    parts = list(result.blocks())
+    if not parts:
+        return replace(result, blocks=None)
+    value = np.concatenate([p.value for p in parts])
+    columns = {name: np.concatenate([p.columns[name] for p in parts]) for name in parts[0].columns}
+    return replace(result, value=value, columns=columns, blocks=None)
 
 
 def _head(out):
-    """What the client needs of a shard (the finite losses stay on the worker)."""
-    result, extra = out
-    return result, None if extra is None else extra[1:]
+    """What the client needs of a shard first (its per-element rows and finite losses stay on the worker)."""
+    result, extra, tally = out
+    if result.reduction == "none":
+        result = replace(result, value=result.value[:0], columns={})
+    return result, None if extra is None else extra[1:], tally
+
+
+def _rows(out):
+    result = out[0]
+    return result.value, result.columns
 
 
 def _counts(out, lo: float, hi: float) -> np.ndarray:
@@ -208,20 +240,63 @@ def run_on(client, inv: Invocation):
     _refused(spec, inv)
     tasks = plan(spec, inv)
     base = replace(inv, hist=False, gates=None, progress=None, on_block=None, keep_samples=False)
+    gates = inv.gates if inv.reduction == "none" else None
     offsets = [inv.sample_offset] * len(tasks)
     if inv.ci is not None and inv.ci_method == "bootstrap":  # the draws are keyed by global sample index
         counted = _gather(client, tasks, [client.submit(_head, f, pure=False) for f in
                                           _submit(client, tasks, replace(base, ci_method="analytic", top=None),
                                                   [0] * len(tasks), False)])
-        offsets = list(inv.sample_offset + np.cumsum([0] + [r.moments.n for r, _ in counted[:-1]]))
-    futures = _submit(client, tasks, base, offsets, inv.hist)
+        offsets = list(inv.sample_offset + np.cumsum([0] + [r.moments.n for r, _, _ in counted[:-1]]))
+    futures = _submit(client, tasks, base, offsets, inv.hist, gates)
     heads = _gather(client, tasks, [client.submit(_head, f, pure=False) for f in futures])
-    histogram = _histogram(client, tasks, futures, [extra for _, extra in heads]) if inv.hist else None
-    return _merged(spec, inv, [r for r, _ in heads], histogram)
+    histogram = _histogram(client, tasks, futures, [extra for _, extra, _ in heads]) if inv.hist else None
+    result = _merged(spec, inv, [r for r, _, _ in heads], histogram)
+    if inv.reduction != "none":
+        return result
+    failures = _tally(spec.name, gates, [t for _, _, t in heads]) if gates else None
+    return _spooled(client, inv, result, futures, failures)
 
 
-def _submit(client, tasks, base: Invocation, offsets, hist: bool) -> list:
-    return [client.submit(_shard, replace(base, sources=sources, sample_offset=int(offset)), renames, hist,
+def _spooled(client, inv: Invocation, result, futures, failures):
+    """-r none: the shards' rows fetched in order, one shard at a time, into a spool on the
+    client's disk (as one machine's engine spools its blocks), from which they are written."""
+    from .engine import Spool
+
+    spool = Spool()
+    offset = 0
+    for future in futures:
+        value, columns = client.submit(_rows, future, pure=False).result()
+        spool.append(offset, value, columns, {})
+        offset += value.shape[0] if value.ndim else 1
+    blocks = spool.replayer(result.loss, inv, result.shape, result.params, lambda inputs: {})
+    return replace(result, parts=None, blocks=blocks, element_failures=tuple(failures) if failures is not None else None,
+                   value=np.empty((0, *result.elements_shape[1:]), dtype=inv.dtype))
+
+
+def _tally(loss: str, gates, tallies) -> list[str]:
+    """The gates' failures over every element from the shards' tallies: counts added, the worst
+    the first NaN in shard order, else the largest miss, the earlier on ties (as checks.GateTally)."""
+    from .checks import GateTally
+
+    whole = GateTally(loss, gates)
+    for state, size, shape in tallies:
+        for merged, (count, score, worst, index, nan) in zip(whole.state, state):
+            if not count:
+                continue
+            merged[0] += count
+            if merged[4]:
+                continue
+            if nan:
+                merged[1:5] = [math.inf, math.nan, whole.size + index, True]
+            elif score > merged[1]:
+                merged[1:4] = [score, worst, whole.size + index]
+        whole.size += size
+        whole.shape = shape if shape is not None else whole.shape
+    return whole.lines()
+
+
+def _submit(client, tasks, base: Invocation, offsets, hist: bool, gates=None) -> list:
+    return [client.submit(_shard, replace(base, sources=sources, sample_offset=int(offset)), renames, hist, gates,
                           pure=False, key=f"losscli-shard-{i}-{os.urandom(4).hex()}")
             for i, ((_, sources, renames), offset) in enumerate(zip(tasks, offsets))]
 
@@ -268,8 +343,9 @@ def _merged(spec, inv: Invocation, results: list, histogram: dict | None):
     from .render import Result
 
     first = results[0]
-    total = exact_sum(r.parts["sum"] for r in results)
-    denominator = exact_sum(r.parts["denominator"] for r in results)
+    parts = [r.parts or {"sum": 0.0, "denominator": 0.0} for r in results]  # -r none: no partial sums
+    total = exact_sum(p["sum"] for p in parts)
+    denominator = exact_sum(p["denominator"] for p in parts)
     with np.errstate(over="ignore"):  # a float32 total beyond 3.4e38 is inf, as torch's float32 sum
         value = np.asarray(combine(inv.reduction, total, denominator)).astype(inv.dtype)
     rows = [r.shape[0] if r.shape else 1 for r in results]

@@ -174,6 +174,20 @@ def test_nan_policy_omit_and_float32(cluster, data, tmp_path):
     assert many.value.dtype == np.float32
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "text"])
+def test_per_element_rows_come_back_in_order_with_gates_tallied_per_shard(cluster, data, blocks, fmt):
+    """-r none: the shards' rows, fetched in order into a spool, written as one machine writes
+    them; a gate over every element fails with the same count and the same worst element."""
+    address, _ = cluster
+    args = ["cross-entropy", "--pred", f"{data}/csv/*.csv:p0,p1,p2,p3", "--target", f"{data}/csv/*.csv:label",
+            "-r", "none", "-f", fmt, "--top", "3", "--hist", "--fail-above", "2.5", "--fail-below", "0.05"]
+    one, many = run(*args), run(*args, "--scheduler", address)
+    assert one.exit_code == many.exit_code == 1
+    assert many.stderr == one.stderr and "elements > 2.5 (--fail-above); worst" in many.stderr
+    assert many.stdout == one.stdout
+    assert len(many.stdout.splitlines()) >= (sum(SIZES) if fmt == "csv" else 1)
+
+
 def test_cli_through_the_environment_variable_with_gates(cluster, data):
     """DASK_SCHEDULER_ADDRESS is --scheduler's default; a gate fails on the merged value, exit 1."""
     address, _ = cluster
@@ -220,8 +234,8 @@ def test_what_a_cluster_cannot_compute_is_one_line(cluster, data):
         (Invocation("ctc", {"log-probs": "x.npy", "targets": "[[1]]", "input-lengths": "[1]",
                            "target-lengths": "[1]"}),
          "ctc cannot be split into shards on a cluster (its inputs are time-major (T, N, C))"),
-        (Invocation("mse", _sources(data, "parquet", {"pred": "score", "target": "y"}), reduction="none"),
-         "-r none on a cluster"),
+        (Invocation("mse", _sources(data, "parquet", {"pred": "score", "target": "y"}), grad=True),
+         "--grad gives a per-element gradient, which --scheduler does not send back"),
         (Invocation("mse", {"pred": f"{data}/pq:score", "target": f"{data}/csv/part-0.csv:y"}),
          "--target is one file but --pred a dataset"),
         (Invocation("mse", {"pred": f"{data}/pq:score", "target": f"{data}/csv/part-[01].csv:y"}),
