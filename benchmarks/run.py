@@ -39,9 +39,9 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
            over a glob of 8 Parquet shards of 4x --rows rows in all vs the polars query over the
            glob (<= 1.1), and its peak RSS vs the single file's (flat: within +25%).
   dask     issue 11: the same 8 shards (4x --rows rows) with --scheduler local:2 (a LocalCluster of
-           two worker processes started by the command) vs the one-machine command (<= 1.5), the
-           values equal to rtol 1e-12; the same on an already running 2-worker cluster
-           (--scheduler ADDRESS, informative); the per-task overhead (ms per task: 64 tiny shards
+           two workers, threads of the command's process, started by it) vs the one-machine command
+           (<= 1.5), the values equal to rtol 1e-12; the same on an already running cluster of two
+           worker processes (--scheduler ADDRESS, informative); the per-task overhead (ms per task: 64 tiny shards
            vs 1 on the running cluster); and a projection, on paper, of a 100-worker cluster on 100x
            the rows from the measured per-worker throughput (a second table).
 

@@ -91,9 +91,10 @@ def _refused(spec, inv: Invocation) -> None:
                          "workers: run it without --scheduler")
 
 
-def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict]]:
-    """(label, sources, {absolute path: path as given}) per task: the i-th shard of every
-    per-sample dataset, or the files as they are. Paths are made absolute for the workers."""
+def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict, tuple]]:
+    """(label, sources, {absolute path: path as given}, the keys of the datasets) per task: the
+    i-th shard of every per-sample dataset, or the files as they are. Paths are made absolute
+    for the workers."""
     from .datasets import is_dataset, mismatch, shards
     from .inputs import _split_source
 
@@ -110,7 +111,7 @@ def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict]]:
             continue
         fixed[key] = _absolute(source, path, selector, renames)
     if not split:
-        return [(_label(inv, spec), fixed, renames)]
+        return [(_label(inv, spec), fixed, renames, ())]
     whole = [key for key in fixed if key in sample]
     if whole:
         first = next(iter(split))
@@ -128,7 +129,7 @@ def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict]]:
         for key, (_, found, selector) in split.items():
             sources[key] = _absolute(found[i] if selector is None else f"{found[i]}:{selector}", found[i], selector,
                                      names)
-        tasks.append((shard, sources, names))
+        tasks.append((shard, sources, names, tuple(split)))
     return tasks
 
 
@@ -165,7 +166,7 @@ class _Finite:
         self.chunks.append(finite)
 
 
-def _shard(inv: Invocation, renames: dict, hist: bool, gates=None):
+def _shard(inv: Invocation, renames: dict, hist: bool, gates=None, datasets: tuple = ()):
     """One shard through the engine: (Result, (finite losses, min, max, non-finite) or None,
     the gates' tally over its per-element losses (-r none) or None)."""
     from .engine import run as engine_run
@@ -174,6 +175,7 @@ def _shard(inv: Invocation, renames: dict, hist: bool, gates=None):
     try:
         result = engine_run(replace(inv, on_block=hook))
     except LossCliError as e:
+        _rows_agree(inv, datasets, renames)  # as one machine, a shard whose rows differ says so first
         raise _renamed(e, renames) from None
     tally = None
     if inv.reduction == "none":
@@ -221,6 +223,29 @@ def _counts(out, lo: float, hi: float) -> np.ndarray:
     return np.histogram(finite, bins=HIST_BINS, range=(lo, hi))[0]
 
 
+def _rows_agree(inv: Invocation, datasets: tuple, renames: dict) -> None:
+    """Where a task's shards of two datasets hold different rows: the one-machine message."""
+    from .datasets import mismatch
+    from .inputs import Sources, _split_source
+
+    files = {key: _split_source(inv.sources[key])[0] for key in datasets}
+    if len(set(files.values())) < 2:
+        return
+    try:
+        sources = Sources(delimiter=inv.delimiter)
+        rows = {key: sources.load(f"--{key}", inv.sources[key]).shape[:1] or (1,) for key in datasets}
+    except LossCliError:
+        return  # the error the task met says what is wrong
+    first, *rest = datasets
+    for key in rest:
+        if rows[key] != rows[first]:
+            try:
+                mismatch(f"--{key}", files[key], [(files[key], rows[key][0])], f"--{first}", files[first],
+                         [(files[first], rows[first][0])])
+            except LossCliError as e:
+                raise _renamed(e, renames) from None
+
+
 def _renamed(e: LossCliError, renames: dict) -> LossCliError:
     """E naming files as the user gave them, not by the absolute paths sent to the workers."""
     template = e.template
@@ -234,6 +259,16 @@ def _renamed(e: LossCliError, renames: dict) -> LossCliError:
 
 def run_on(client, inv: Invocation):
     """`inv` on the cluster of CLIENT: the tasks, their failures in shard order, the merge."""
+    try:
+        return _run_on(client, inv)
+    except RuntimeError as e:
+        if "deserializ" not in str(e):
+            raise
+        raise UsageError("--scheduler: the cluster cannot load losscli's tasks; install losscli (this version, "
+                         "with the dask extra) where the scheduler and the workers run") from None
+
+
+def _run_on(client, inv: Invocation):
     from .engine import _checked
 
     spec = _checked(inv)
@@ -297,14 +332,14 @@ def _tally(loss: str, gates, tallies) -> list[str]:
 
 def _submit(client, tasks, base: Invocation, offsets, hist: bool, gates=None) -> list:
     return [client.submit(_shard, replace(base, sources=sources, sample_offset=int(offset)), renames, hist, gates,
-                          pure=False, key=f"losscli-shard-{i}-{os.urandom(4).hex()}")
-            for i, ((_, sources, renames), offset) in enumerate(zip(tasks, offsets))]
+                          datasets, pure=False, key=f"losscli-shard-{i}-{os.urandom(4).hex()}")
+            for i, ((_, sources, renames, datasets), offset) in enumerate(zip(tasks, offsets))]
 
 
 def map_ordered(client, function, *iterables, labels: list[str]) -> list:
     """[function(*args) ...] computed on the cluster, in order; the first failed one's error."""
     futures = client.map(function, *iterables, pure=False)
-    return _gather(client, [(label, None, None) for label in labels], futures)
+    return _gather(client, [(label,) for label in labels], futures)
 
 
 def _gather(client, tasks, futures) -> list:
@@ -313,7 +348,7 @@ def _gather(client, tasks, futures) -> list:
     import distributed
 
     distributed.wait(futures)
-    for (label, _, _), future in zip(tasks, futures):
+    for (label, *_), future in zip(tasks, futures):
         if future.status == "error":
             error = future.exception()
             if isinstance(error, LossCliError):

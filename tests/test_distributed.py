@@ -228,6 +228,15 @@ def test_relative_paths_and_a_shard_that_fails_to_parse(cluster, data, tmp_path,
     assert good_many.exit_code == 0 and float(good_many.stdout) == pytest.approx(float(good_one.stdout), rel=1e-12)
 
 
+def test_two_datasets_whose_shard_rows_differ_say_so_as_one_machine(cluster):
+    address, _ = cluster
+    args = ["mse", "--pred", f"{ROOT}/samples/preds/split=test/*.parquet:score", "--target",
+            f"{ROOT}/samples/labels/*.csv:y"]
+    one, many = run(*args), run(*args, "--scheduler", address)
+    assert one.exit_code == many.exit_code == 2 and many.stdout == ""
+    assert many.stderr == one.stderr and "shard " in many.stderr and "has 3 rows but" in many.stderr
+
+
 def test_what_a_cluster_cannot_compute_is_one_line(cluster, data):
     address, client = cluster
     refused = [
