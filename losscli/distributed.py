@@ -304,7 +304,8 @@ def _spooled(client, inv: Invocation, result, futures, failures):
         spool.append(offset, value, columns, {})
         offset += value.shape[0] if value.ndim else 1
     blocks = spool.replayer(result.loss, inv, result.shape, result.params, lambda inputs: {})
-    return replace(result, parts=None, blocks=blocks, element_failures=tuple(failures) if failures is not None else None,
+    failures = tuple(failures) if failures is not None else None
+    return replace(result, parts=None, blocks=blocks, element_failures=failures,
                    value=np.empty((0, *result.elements_shape[1:]), dtype=inv.dtype))
 
 

@@ -30,8 +30,9 @@ def check(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A TOML file of [[check]] tables.", show_default=False)],
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text, json, or md (for a pull request or a CI summary).")] = CheckFormat.text,
     junit_xml: Annotated[Optional[str], typer.Option("--junit-xml", metavar="PATH", help="Also write a JUnit XML report (one testcase per check).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS", show_default=False,
-                                                     help="Compute every check on the Dask cluster at ADDRESS (or local:N), a task per shard.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS", show_default=False,
+        help="Compute every check on the Dask cluster at ADDRESS (or local:N), a task per shard.")] = None,
 ) -> None:
     """Run the loss checks of a TOML file; exit 1 if any fails, 2 if the file is invalid."""
     started = time.perf_counter()

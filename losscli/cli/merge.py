@@ -23,9 +23,9 @@ def merge(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the bare value only.")] = False,
     precision: Annotated[int | None, typer.Option("--precision", min=0, max=17, show_default=False,
                                                   help="Decimals: text shows 4 by default.")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS",
-                                                  show_default=False,
-                                                  help="Read and parse the PARTS on the Dask cluster at ADDRESS (or local:N).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS", show_default=False,
+        help="Read and parse the PARTS on the Dask cluster at ADDRESS (or local:N).")] = None,
 ) -> None:
     """Combine the JSON results of shards into the loss of the whole (same loss, options, dtype)."""
     from ..render import View, emit

@@ -63,7 +63,7 @@ _OUTPUT, _CHECKS, _INPUT, _STATS = "Output", "CI checks", "Input", "Statistics"
 SCHEDULER = _option("scheduler", Optional[str], None, "--scheduler", panel="Scale out", envvar="DASK_SCHEDULER_ADDRESS",
                     show_default=False, metavar="ADDRESS",
                     help="Compute on the Dask cluster at ADDRESS (tcp://HOST:8786), a task per shard of the dataset, "
-                         "or on local:N worker processes started for this run (pip install 'losscli[dask]').")
+                         "or on local:N workers started for this run (pip install 'losscli[dask]').")
 
 
 class CiMethod(str, Enum):
