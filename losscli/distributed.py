@@ -66,7 +66,7 @@ def connect(scheduler: str):
         if local:
             workers = int(local[1] or os.cpu_count() or 1)
             if workers < 1:
-                raise UsageError(f"--scheduler local:N starts N worker processes, N >= 1; got {scheduler}")
+                raise UsageError(f"--scheduler local:N starts N workers, N >= 1; got {scheduler}")
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=workers, processes=False, threads_per_worker=1, dashboard_address=":0",
                 silence_logs=logging.ERROR))
@@ -115,7 +115,7 @@ def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict, tuple]]:
     whole = [key for key in fixed if key in sample]
     if whole:
         first = next(iter(split))
-        raise UsageError(f"--{whole[0]} is one file but --{first} a dataset: with --scheduler, the per-sample inputs "
+        raise UsageError(f"--{whole[0]} is not a dataset but --{first} is: with --scheduler, the per-sample inputs "
                          "are datasets of the same shards (or all one file)")
     (first, (first_path, first_shards, _)), *rest = split.items()
     for key, (path, found, _) in rest:

@@ -246,7 +246,7 @@ def test_what_a_cluster_cannot_compute_is_one_line(cluster, data):
         (Invocation("mse", _sources(data, "parquet", {"pred": "score", "target": "y"}), grad=True),
          "--grad gives a per-element gradient, which --scheduler does not send back"),
         (Invocation("mse", {"pred": f"{data}/pq:score", "target": f"{data}/csv/part-0.csv:y"}),
-         "--target is one file but --pred a dataset"),
+         "--target is not a dataset but --pred is"),
         (Invocation("mse", {"pred": f"{data}/pq:score", "target": f"{data}/csv/part-[01].csv:y"}),
          "has 2 shards but"),
     ]
@@ -254,6 +254,10 @@ def test_what_a_cluster_cannot_compute_is_one_line(cluster, data):
         with pytest.raises((UsageError, InputError)) as e:
             distributed.run_on(client, inv)
         assert words in str(e.value)
+    for scheduler, words in (("nonsense", "--scheduler nonsense: cannot reach a Dask scheduler there (missing port"),
+                             ("local:0", "--scheduler local:N starts N workers, N >= 1; got local:0")):
+        result = run("mse", "--pred", f"{data}/pq:score", "--target", f"{data}/pq:y", "--scheduler", scheduler)
+        assert result.exit_code == 2 and result.stdout == "" and words in result.stderr
     result = run("mse", "--pred", "-", "--target", "[1, 2]", "--scheduler", address, input="1\n2\n")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == "losscli: error: --pred reads stdin, which the workers of --scheduler cannot: give a " \
