@@ -37,8 +37,13 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
   datasets issue 11: mse on a Parquet file of --rows rows (2 float64 columns) vs
            pl.scan_parquet(...).collect(engine="streaming") (<= 1.1), peak RSS <= 200 MiB; the same
            over a glob of 8 Parquet shards of 4x --rows rows in all vs the polars query over the
-           glob (<= 1.1), and its peak RSS vs the single file's (flat: within +25%). The Dask rows
-           (--scheduler local:2, per-task overhead) are not measured: the Dask path is not built.
+           glob (<= 1.1), and its peak RSS vs the single file's (flat: within +25%).
+  dask     issue 11: the same 8 shards (4x --rows rows) with --scheduler local:2 (a LocalCluster of
+           two workers, threads of the command's process, started by it) vs the one-machine command
+           (<= 1.5), the values equal to rtol 1e-12; the same on an already running cluster of two
+           worker processes (--scheduler ADDRESS, informative); the per-task overhead (ms per task: 64 tiny shards
+           vs 1 on the running cluster); and a projection, on paper, of a 100-worker cluster on 100x
+           the rows from the measured per-worker throughput (a second table).
 
 Every measured command is a separate process (sys.executable, or the losscli console script
 beside it: a pyenv shim would add ~130 ms of bash to every call). Each group runs one warm-up
@@ -72,7 +77,7 @@ import time
 from pathlib import Path
 
 PY = sys.executable
-TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine", "datasets")
+TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine", "datasets", "dask")
 CLASSES = 100
 
 
@@ -642,7 +647,112 @@ def bench_datasets(a, L, data):
         ROWS.append(["10 shards flat", f"RSS at {4 * a.rows:,} rows vs {a.rows:,}", fmt_mib(many.peak),
                      fmt_mib(ours.peak), f"{many.peak / ours.peak:.2f}", "<= 1.25",
                      verdict(many.peak / ours.peak, 1.25), ""])
-    NOTES.append("10 dask: --scheduler local:2 and the per-task overhead are not measured (no Dask path yet)")
+
+
+# The per-task overhead, in a child connected to a running cluster: a job of 64 shards of 10 rows
+# and one of 1 shard, each timed in-process (median of 5 after a warm-up); (t64 - t1) / 63 is the
+# wall time each further task adds on the cluster's workers (Dask's scheduling, the transfers, and
+# engine.run's fixed cost on a 10-row file).
+_OVERHEAD = """
+import json, statistics, sys, time
+import distributed
+from losscli import distributed as d
+from losscli.engine import Invocation
+address, folder, big = sys.argv[1:4]
+with distributed.Client(address) as client:
+    def timed(glob, folder=folder):
+        inv = Invocation("mse", {"pred": f"{folder}/{glob}:pred", "target": f"{folder}/{glob}:target"})
+        d.run_on(client, inv)
+        walls = []
+        for _ in range(5):
+            t = time.perf_counter()
+            d.run_on(client, inv)
+            walls.append(time.perf_counter() - t)
+        return statistics.median(walls)
+    print(json.dumps({"one": timed("part-00.parquet"), "many": timed("part-*.parquet"),
+                      "big": timed("part-*.parquet", big)}))
+"""
+
+_CLUSTER = """
+import logging, sys, time
+import distributed
+if __name__ == "__main__":
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
+                                  silence_logs=logging.ERROR) as cluster:
+        print(cluster.scheduler_address, flush=True)
+        sys.stdin.read()  # until the harness closes the pipe
+"""
+
+
+def bench_dask(a, L, data):
+    if importlib.util.find_spec("distributed") is None:
+        NOTES.append("11 dask: skipped, distributed is not importable (pip install 'losscli[dask]')")
+        return
+    shards = data_file(data, "shards", 4 * a.rows)
+    glob = str(shards[0].parent / "part-*.parquet")
+    args = ["mse", "--pred", f"{glob}:pred", "--target", f"{glob}:target", "-q"]
+    tiny = data / "tiny_shards"
+    if not (tiny / "part-63.parquet").exists():
+        tiny.mkdir(parents=True, exist_ok=True)
+        subprocess.run([PY, "-c", "import numpy as np, polars as pl, sys\nfor i in range(64):\n"
+                        "    pl.DataFrame({'pred': np.arange(10.0), 'target': np.ones(10)})"
+                        ".write_parquet(f'{sys.argv[1]}/part-{i:02d}.parquet')", str(tiny)], check=True)
+    cluster = subprocess.Popen([PY, "-c", _CLUSTER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        address = cluster.stdout.readline().strip()
+        one = Cmd("losscli", [*L, *args])
+        local = Cmd("losscli --scheduler local:2", [*L, *args, "--scheduler", "local:2"])
+        running = Cmd("losscli --scheduler ADDRESS", [*L, *args, "--scheduler", address])
+        measure([one, local, running], a.repeat)  # interleaved: one, local, running, one, ...
+        compare("11 dask local:2", local, one, 1.5, vs=f"one machine ({4 * a.rows:,} rows, 8 shards)")
+        compare("11 dask running", running, one, None, vs="one machine (cluster already up)")
+        for cmd in (local, running):
+            try:
+                x, y = float(cmd.output), float(one.output)
+                rel = abs(x - y) / abs(y)
+                ROWS.append([f"11 dask equal", f"{cmd.name} vs one machine", repr(x), repr(y), f"{rel:.1e}",
+                             "<= 1e-12", "PASS" if rel <= 1e-12 else "FAIL", ""])
+            except ValueError:
+                NOTES.append(f"11 dask: no value to compare from {cmd.name} ({cmd.error})")
+        probe = subprocess.run([PY, "-c", _OVERHEAD, address, str(tiny), str(shards[0].parent)], capture_output=True,
+                               text=True, check=False)
+        if probe.returncode != 0:
+            NOTES.append(f"11 dask: the overhead probe failed: {probe.stderr.strip().splitlines()[-1:]}")
+            return
+        t = json.loads(probe.stdout)
+        per_task = (t["many"] - t["one"]) / 63
+        ROWS.append(["11 dask per task", "64 tiny shards vs 1, running cluster", f"{per_task * 1000:.1f} ms",
+                     f"{t['one'] * 1000:.0f} ms (1 task)", "-", "-", "info", ""])
+    finally:
+        cluster.stdin.close()
+        cluster.wait(timeout=60)
+    rows = 4 * a.rows
+    # per worker: the 8 shards' job in-process on the running cluster, less its fixed cost and overhead
+    throughput = rows / max(t["big"] - t["one"] - 4 * per_task, 1e-9) / 2
+    ROWS.append(["11 dask per worker", "8 shards in-process, running cluster", f"{throughput / 1e6:.2f}M rows/s",
+                 fmt_time(t["big"]) + " (job)", "-", "-", "info", ""])
+    startup = max(running.wall - t["big"], 0.0) if running.wall else 0.0
+    SCALING.extend(_projection(rows, throughput, t["one"], per_task, startup, running.wall))
+
+
+SCALING: list[list[str]] = []
+SCALING_HEADER = ["workers", "rows", "shards", "tasks per worker", "wall", "how"]
+
+
+def _projection(rows, throughput, fixed, per_task, startup, measured) -> list[list[str]]:
+    """On paper: T(W workers, R rows, S shards) = start-up + fixed + R / (W * throughput) + (S / W) * per_task,
+    from the measured per-worker throughput, per-task overhead, a job's fixed cost (connect, plan, gather:
+    the 1-task job) and the client's start-up (the command's wall less the in-process job: Python, losscli
+    and distributed imported). Assumes shards spread evenly, storage that keeps up, and one core a worker."""
+    out = []
+    for workers, scale, shards in ((2, 1, 8), (100, 100, 800), (100, 100, 8000)):
+        r, tasks = rows * scale, shards / workers
+        wall = startup + fixed + r / (workers * throughput) + tasks * per_task
+        how = f"model; measured {fmt_time(measured)}" if (workers, scale) == (2, 1) else "projected"
+        out.append([str(workers), f"{r:,}", str(shards), f"{tasks:g}", fmt_time(wall), how])
+    NOTES.append(f"11 dask model: {throughput / 1e6:.2f}M rows/s per worker, {per_task * 1000:.1f} ms per task, "
+                 f"{fixed * 1000:.0f} ms per job, {startup:.2f} s client start-up")
+    return out
 
 
 def main(argv=None) -> int:
@@ -676,7 +786,7 @@ def main(argv=None) -> int:
     for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
                         ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear),
                         ("parsers", bench_parsers), ("blocks", bench_blocks), ("engine", bench_engine),
-                        ("datasets", bench_datasets)):
+                        ("datasets", bench_datasets), ("dask", bench_dask)):
         if name in only:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             out = bench(a, L, a.data)
@@ -692,6 +802,9 @@ def main(argv=None) -> int:
     if linear:
         print()
         print_table(linear, ["6 linear: rows", "losscli mse (CSV)", "ns per row", "peak RSS"], a.markdown)
+    if SCALING:
+        print()
+        print_table(SCALING, SCALING_HEADER, a.markdown)
     for note in NOTES:
         print(f"note: {note}")
     return 0

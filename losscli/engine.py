@@ -53,6 +53,9 @@ class Invocation:
     seed: int = 0  # the bootstrap's key
     sample_offset: int = 0  # the global index of the first sample (a shard's place in the whole set)
     keep_samples: bool = False  # keep each sample's (loss, weight) in the Result (losscli compare pairs them)
+    # each block's (row offset, per-element losses, the inputs beside them) as computed: how a
+    # distributed task (losscli.distributed) takes --hist's bounds and counts over a whole dataset
+    on_block: Callable | None = None
 
 
 def run(inv: Invocation, sources=None):
@@ -456,6 +459,8 @@ class _Accumulator:
         offset = self.rows
         self.rows += first_input.shape[0] if first_input is not None and first_input.ndim else 0
         columns = self._columns(raw, elements)
+        if self.inv.on_block is not None:
+            self.inv.on_block(offset, elements, columns)
         if self.top is not None:
             flat_offset = offset * math.prod(elements.shape[1:]) if elements.ndim else 0
             self.top.add(elements.ravel(), flat_offset, columns)

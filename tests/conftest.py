@@ -30,6 +30,7 @@ SLOW = {
     "test_beyond_torch.py": ["test_log_cosh_against_keras"],
     "test_cli.py": ["test_pipe_closed_early_ends_quietly", "test_every_command_has_help_and_a_core_function"],
     "test_pipeline.py": ["test_no_color_on_a_terminal"],
+    "test_distributed.py": ["test_local_one_liner"],  # starts a cluster of its own: 10-18 s
 }
 
 

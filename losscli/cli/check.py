@@ -30,13 +30,17 @@ def check(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A TOML file of [[check]] tables.", show_default=False)],
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="text, json, or md (for a pull request or a CI summary).")] = CheckFormat.text,
     junit_xml: Annotated[Optional[str], typer.Option("--junit-xml", metavar="PATH", help="Also write a JUnit XML report (one testcase per check).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS", show_default=False,
+        help="Compute every check on the Dask cluster at ADDRESS (or local:N), a task per shard.")] = None,
 ) -> None:
     """Run the loss checks of a TOML file; exit 1 if any fails, 2 if the file is invalid."""
     started = time.perf_counter()
     try:
         checks = [_invocation(i, c, file.parent) for i, c in enumerate(_read(file), 1)]
         shared: dict = {}  # one Sources per delimiter, so checks share each file's read
-        outcomes = [_run(name, inv, shared) for name, inv in checks]
+        with _cluster(scheduler) as client:  # one client for all the checks
+            outcomes = [_run(name, inv, shared, client) for name, inv in checks]
     except LossCliError as e:
         fail(e.render(), e.exit_code)
     elapsed = time.perf_counter() - started
@@ -146,7 +150,17 @@ def _typed(check: str, key: str, value, kind, choices=None, low=None, high=None)
 _KIND = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
 
 
-def _run(name: str, inv, shared: dict) -> dict:
+def _cluster(scheduler: str | None):
+    import contextlib
+
+    if not scheduler:
+        return contextlib.nullcontext()
+    from ..distributed import connect
+
+    return connect(scheduler)
+
+
+def _run(name: str, inv, shared: dict, client=None) -> dict:
     """Evaluate one check and its gates; its own elapsed time goes into the JUnit report."""
     from ..checks import Gates
     from ..engine import run
@@ -157,7 +171,12 @@ def _run(name: str, inv, shared: dict) -> dict:
     if inv.delimiter not in shared:
         shared[inv.delimiter] = Sources(delimiter=inv.delimiter)
     try:
-        result = run(inv, shared[inv.delimiter])
+        if client is None:
+            result = run(inv, shared[inv.delimiter])
+        else:
+            from ..distributed import run_on
+
+            result = run_on(client, inv)
     except LossCliError as e:
         raise type(e)(f"check {name!r}: {e.render(registry.option_names(registry.spec(inv.loss)))}") from None
     gates = inv.gates or Gates()

@@ -23,38 +23,58 @@ def merge(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print the bare value only.")] = False,
     precision: Annotated[int | None, typer.Option("--precision", min=0, max=17, show_default=False,
                                                   help="Decimals: text shows 4 by default.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", envvar="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS", show_default=False,
+        help="Read and parse the PARTS on the Dask cluster at ADDRESS (or local:N).")] = None,
 ) -> None:
     """Combine the JSON results of shards into the loss of the whole (same loss, options, dtype)."""
     from ..render import View, emit
 
     try:
-        result = merged(list(_read(parts)))
+        result = merged(list(_read(parts, scheduler)))
         write_output(None, lambda out: emit(result, View(fmt.value, quiet, precision), out))
     except LossCliError as e:
         fail(e.render(), e.exit_code)
 
 
-def _read(parts: list[str]):
+def _read(parts: list[str], scheduler: str | None = None):
     """(label, object) for every JSON result in the PARTS files (or stdin), one or more per file;
-    a glob or a folder is its files in sorted path order (losscli.datasets)."""
+    a glob or a folder is its files in sorted path order (losscli.datasets). With a scheduler,
+    the files are read and parsed on its workers."""
     from ..datasets import is_dataset, matches, shards
 
     parts = [shard for part in parts
              for shard in (shards(part) if part != "-" and (is_dataset(part) or matches(part)) else [part])]
+    if scheduler and parts:
+        import os
+
+        from ..distributed import connect, map_ordered
+
+        with connect(scheduler) as client:  # stdin is read here; files by the workers, by absolute path
+            remote = [(part, os.path.abspath(part)) for part in parts if part != "-"]
+            found = iter(map_ordered(client, _parsed, [full for _, full in remote], [part for part, _ in remote],
+                                     labels=[part for part, _ in remote]))
+            for part in parts:
+                yield from _parsed(part) if part == "-" else next(found)
+        return
     for part in parts:
-        try:
-            text = sys.stdin.read() if part == "-" else open(part, encoding="utf-8").read()
-        except OSError as e:
-            raise InputError(f"cannot read {part!r}: {e.strerror}") from None
-        label = "stdin" if part == "-" else part
-        lines = [line for line in text.splitlines() if line.strip()]
-        try:
-            objects = [json.loads(text)] if len(lines) <= 1 or text.lstrip().startswith("{\n") else \
-                [json.loads(line) for line in lines]
-        except ValueError as e:
-            raise InputError(f"{label} is not the JSON output of a losscli loss command: {e}") from None
-        for obj in objects:
-            yield label, obj
+        yield from _parsed(part)
+
+
+def _parsed(part: str, label: str | None = None) -> list:
+    """(label, object) of each JSON result in one PARTS file (or stdin)."""
+    label = label or ("stdin" if part == "-" else part)
+    try:
+        text = sys.stdin.read() if part == "-" else open(part, encoding="utf-8").read()
+    except OSError as e:
+        raise InputError(f"cannot read {label!r}: {e.strerror}") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        objects = [json.loads(text)] if len(lines) <= 1 or text.lstrip().startswith("{\n") else \
+            [json.loads(line) for line in lines]
+    except ValueError as e:
+        raise InputError(f"{label} is not the JSON output of a losscli loss command: {e}") from None
+    return [(label, obj) for obj in objects]
 
 
 def merged(results: list[tuple[str, dict]]):

@@ -59,6 +59,11 @@ def _option(name: str, annotation, default, *decls: str, panel: str | None = Non
 
 
 _OUTPUT, _CHECKS, _INPUT, _STATS = "Output", "CI checks", "Input", "Statistics"
+# --scheduler: loss commands and `losscli check` compute on a Dask cluster (losscli.distributed)
+SCHEDULER = _option("scheduler", Optional[str], None, "--scheduler", panel="Scale out", envvar="DASK_SCHEDULER_ADDRESS",
+                    show_default=False, metavar="ADDRESS",
+                    help="Compute on the Dask cluster at ADDRESS (tcp://HOST:8786), a task per shard of the dataset, "
+                         "or on local:N workers started for this run (pip install 'losscli[dask]').")
 
 
 class CiMethod(str, Enum):
@@ -108,6 +113,7 @@ _COMMON = [
     _option("seed", int, 0, "--seed", panel=_STATS, min=0, help="The bootstrap's seed."),
     _option("sample_offset", int, 0, "--sample-offset", panel=_STATS, min=0,
             help="The index of this shard's first sample in the whole set (keys a bootstrap's draws)."),
+    SCHEDULER,
 ]
 _BROADCAST = _option("broadcast", bool, False, "--broadcast",
                      help="Allow shapes that differ but broadcast, as torch does silently.")
@@ -204,7 +210,7 @@ def run_loss(spec: LossSpec, o: dict) -> None:
             sample_offset=o["sample_offset"],
         )
         try:
-            result = run(inv)
+            result = run(inv) if not o.get("scheduler") else _distributed().run(inv, o["scheduler"])
         finally:
             progress.close()
         failed = gate_failures(result, gates)
@@ -220,6 +226,12 @@ def run_loss(spec: LossSpec, o: dict) -> None:
         typer.echo(f"losscli: check failed: {line}", err=True)
     if failed:
         raise typer.Exit(1)
+
+
+def _distributed():
+    from .. import distributed
+
+    return distributed
 
 
 def gate_failures(result, gates) -> list[str]:
