@@ -81,6 +81,7 @@ _SETTINGS = {  # key -> (Invocation field or gate, type, choices)
     "fail-below": ("fail_below", float, None), "expect": ("expect", float, None), "rtol": ("rtol", float, None),
     "atol": ("atol", float, None), "ci": ("ci", float, None), "ci-method": ("ci_method", str, ("analytic", "bootstrap")),
     "resamples": ("resamples", int, None), "seed": ("seed", int, None), "sample-offset": ("sample_offset", int, None),
+    "by": ("by", str, None),
 }
 assert set(_SETTINGS) == CHECK_KEYS
 
@@ -117,6 +118,8 @@ def _invocation(i: int, c: dict, folder: Path):
             if key == "reduction":
                 choices = spec.reductions
             typed = _typed(name, key, value, kind, choices, 0.0 if key in ("rtol", "atol") else None)
+            if key == "by" and typed != "target":
+                typed = _resolve(typed, folder)
             (gates if key in ("fail-above", "fail-below", "expect", "rtol", "atol") else settings)[field] = typed
         else:
             keys = sorted(set(arrays) | set(params) | CHECK_KEYS)

@@ -1,0 +1,455 @@
+"""--by SOURCE: the loss of each group of samples (a class, a domain, a length bucket).
+
+A group's loss is the loss restricted to its samples, with the same reduction: 'mean' divides
+the group's summands by the group's share of the denominator (its elements, its samples, or
+the weight of its kept targets for nll and cross-entropy), 'sum' is the group's sum and
+'batchmean' the group's sum over its samples. Keys are the SOURCE's values as text, numbers
+normalised (2, 2.0 and "2" are the group "2"); a missing key (an empty cell, NA, null, NaN)
+is the group "NaN". The per-sample parts are folded by bincount over the groups' codes, in
+chunks aligned to the global sample index (as stats.Moments and stats.Bootstrap fold), so a
+run in blocks gives the bits of a whole one, and the groups' partial sums merge across shards.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from .errors import InputError, UsageError
+
+MISSING = "NaN"  # the group of samples whose key is missing
+_MISSING_TEXT = {"", "na", "null", "nan", "none"}
+
+
+def key_text(value) -> str:
+    """One key as its group's name: numbers normalised (2, 2.0, "2.0", "2" -> "2"; 0.5 -> "0.5"),
+    text stripped, a missing value "NaN"."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return _number_text(float(value))
+    text = str(value).strip()
+    if text.lower() in _MISSING_TEXT:
+        return MISSING
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if text.lower().lstrip("+-") in ("inf", "infinity") or math.isfinite(number):
+        return _number_text(number)
+    return text  # e.g. "1e999": beyond float64, kept as written
+
+
+def _number_text(v: float) -> str:
+    if math.isnan(v):
+        return MISSING
+    if math.isfinite(v) and v == int(v) and abs(v) < 2**63:
+        return str(int(v))
+    return repr(v)
+
+
+class KeyCoder:
+    """Group names and their codes: 0, 1, 2, ... in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.code: dict[str, int] = {}
+
+    def _codes_of_names(self, names) -> np.ndarray:
+        out = np.empty(len(names), dtype=np.int64)
+        for i, name in enumerate(names):
+            c = self.code.get(name)
+            if c is None:
+                c = self.code[name] = len(self.names)
+                self.names.append(name)
+            out[i] = c
+        return out
+
+    def codes(self, keys: np.ndarray) -> np.ndarray:
+        """The codes of one block's keys (numbers or text)."""
+        keys = np.asarray(keys)
+        if keys.dtype.kind in "iub":
+            return self._integers(keys.astype(np.int64, copy=False))
+        if keys.dtype.kind == "f":
+            finite = np.isfinite(keys)
+            if finite.all():
+                ints = keys.astype(np.int64)
+                if np.array_equal(ints, keys):  # whole numbers: bincount, no sort
+                    return self._integers(ints)
+            unique, inverse = np.unique(keys, return_inverse=True, equal_nan=True)
+            return self._codes_of_names([_number_text(float(v)) for v in unique])[inverse.ravel()]
+        text = np.asarray([key_text(v) for v in keys.tolist()], dtype=object) if keys.dtype.kind == "O" \
+            else keys.astype(str)
+        unique, inverse = np.unique(text.astype(str), return_inverse=True)
+        return self._codes_of_names([key_text(v) for v in unique.tolist()])[inverse.ravel()]
+
+    def _integers(self, ints: np.ndarray) -> np.ndarray:
+        if not ints.size:
+            return ints
+        lo, hi = int(ints.min()), int(ints.max())
+        if hi - lo > 4 * ints.size + 4096:  # sparse keys: sort them
+            unique, inverse = np.unique(ints, return_inverse=True)
+            return self._codes_of_names([str(v) for v in unique.tolist()])[inverse.ravel()]
+        shifted = ints - lo
+        present = np.flatnonzero(np.bincount(shifted, minlength=hi - lo + 1))
+        table = np.zeros(hi - lo + 1, dtype=np.int64)
+        table[present] = self._codes_of_names([str(v + lo) for v in present.tolist()])
+        return table[shifted]
+
+
+# --- reading the keys ------------------------------------------------------------------------
+
+
+def is_target(by: str) -> bool:
+    return by == "target"
+
+
+def text_keys(sources, source: str, streamed: bool) -> np.ndarray:
+    """The keys of SOURCE as text (an object array), where the numeric readers refused them: from
+    the reader's parsed table (its cells as written), or polars for a large CSV/TSV/JSON Lines file."""
+    from .inputs import _column_indices, _selector_names, _split_source, _Table, file_format
+
+    path, selector = _split_source(source)
+    if path is None:  # inline words: 'news,web,news'
+        tokens = [t for t in source.replace(";", ",").replace(" ", ",").split(",")]
+        return np.asarray([key_text(t) for t in tokens], dtype=object)
+    tokens = None if selector is None else _selector_names(selector, source)
+    if path == "-":
+        if "-" not in sources._cache:
+            raise UsageError("--by: text group keys on stdin are read only when the input is small (below "
+                             "4 MiB); write the input to a file, or give numeric keys")
+    elif streamed and os.path.isfile(path) and file_format(path) in ((".csv", None), (".tsv", None), (".jsonl", None)):
+        return _polars_keys(path, tokens, sources)
+    key = "-" if path == "-" else os.path.realpath(path)
+    if key not in sources._cache:
+        sources._cache[key] = sources._read(path)
+    label, parsed = sources._cache[key]
+    if isinstance(parsed, _Table):
+        if tokens is None and parsed.ncols != 1:
+            raise UsageError(f"--by: {label} has {parsed.ncols} columns; pick the one of the keys, as {label}:NAME")
+        j = 0 if tokens is None else _one(_column_indices(tokens, parsed.names, parsed.ncols, label), label)
+        if parsed.records:
+            name = parsed.names[j]
+            return np.asarray([key_text(row.get(name)) for row in parsed.rows], dtype=object)
+        return np.asarray([key_text(row[j]) for row in parsed.rows], dtype=object)
+    if isinstance(parsed, tuple):  # a JSON object of arrays
+        obj = parsed[0]
+        names = list(obj)
+        if tokens is None and len(names) == 1:
+            tokens = names
+        if tokens is None or len(tokens) != 1 or tokens[0] not in obj:
+            raise InputError(f"--by: pick one key of {label} ({', '.join(map(repr, names))}), as {label}:KEY")
+        values = obj[tokens[0]]
+        if not isinstance(values, list):
+            raise InputError(f"--by: {label} key {tokens[0]!r} is not an array")
+        return np.asarray([key_text(v) for v in values], dtype=object)
+    raise InputError(f"--by: {label} holds no group keys")
+
+
+def _one(indices: list[int], label: str) -> int:
+    if len(indices) != 1:
+        raise UsageError(f"--by takes one column of {label}, got {len(indices)}")
+    return indices[0]
+
+
+def _polars_keys(path: str, tokens, sources) -> np.ndarray:
+    import polars as pl
+
+    from .inputs import _DELIMITERS, file_format, is_header
+
+    extension = file_format(path)[0]
+    if extension == ".jsonl":
+        frame = pl.read_ndjson(path, infer_schema_length=None)
+        if tokens is None or len(tokens) != 1 or tokens[0] not in frame.columns:
+            raise InputError(f"--by: pick one key of {path} ({', '.join(map(repr, frame.columns))}), as {path}:KEY")
+        column = frame[tokens[0]]
+    else:
+        delimiter = _DELIMITERS[extension] if sources.delimiter == "auto" else sources.delimiter
+        with open(path, encoding="utf-8-sig") as f:
+            first = f.readline().rstrip("\r\n").split(delimiter)
+        header = is_header(first)
+        frame = pl.read_csv(path, has_header=header, infer_schema=False, separator=delimiter or ",")
+        names = frame.columns
+        if tokens is None:
+            if len(names) != 1:
+                raise UsageError(f"--by: {path} has {len(names)} columns; pick the one of the keys, as {path}:NAME")
+            column = frame[names[0]]
+        elif len(tokens) != 1:
+            raise UsageError(f"--by takes one column of {path}, got {len(tokens)}")
+        elif header and tokens[0] in names:
+            column = frame[tokens[0]]
+        elif tokens[0].isdigit() and 1 <= int(tokens[0]) <= len(names):
+            column = frame[names[int(tokens[0]) - 1]]
+        else:
+            raise InputError(f"--by: no column {tokens[0]!r} in {path} (columns: {', '.join(map(repr, names))})")
+    column = column.cast(pl.String)
+    unique = column.unique(maintain_order=True)
+    index = column.to_frame("k").join(unique.to_frame("k").with_row_index("i"), on="k", how="left",
+                                      nulls_equal=True, maintain_order="left")["i"].to_numpy()
+    names = np.asarray([key_text(v) for v in unique.to_list()], dtype=object)
+    return names[index]
+
+
+# --- folding the groups ----------------------------------------------------------------------
+
+
+class Groups:
+    """Per-group partial sums (numerator, denominator, samples), and under --ci the per-group
+    moments (and bootstrap sums), folded in CHUNK-aligned chunks of the global sample index."""
+
+    def __init__(self, spec, inv, k: int) -> None:
+        from . import stats
+
+        self.spec, self.inv = spec, inv
+        self.chunk = stats.CHUNK
+        self.k = k  # per-sample variables of the interval: 1, or 2 for a ratio mean
+        self.ci = inv.ci is not None
+        self.boot = self.ci and inv.ci_method == "bootstrap"
+        self.size = 0
+        self.sum = np.zeros(0)
+        self.den = np.zeros(0)
+        self.n = np.zeros(0, dtype=np.int64)
+        self.nonunit = np.zeros(0, dtype=np.int64)  # samples whose weight is not 1 (ratio means)
+        self.mean = np.zeros((0, k))
+        self.m2 = np.zeros((0, k, k))
+        self.bnum = np.zeros((0, inv.resamples if self.boot else 0))
+        self.bden = np.zeros_like(self.bnum)
+        self.start = inv.sample_offset  # the global index of the first buffered sample
+        self._carry: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _grow(self, size: int) -> None:
+        if size <= self.size:
+            return
+        extra = size - self.size
+        self.sum = np.concatenate([self.sum, np.zeros(extra)])
+        self.den = np.concatenate([self.den, np.zeros(extra)])
+        self.n = np.concatenate([self.n, np.zeros(extra, dtype=np.int64)])
+        self.nonunit = np.concatenate([self.nonunit, np.zeros(extra, dtype=np.int64)])
+        self.mean = np.concatenate([self.mean, np.zeros((extra, self.k))])
+        self.m2 = np.concatenate([self.m2, np.zeros((extra, self.k, self.k))])
+        self.bnum = np.concatenate([self.bnum, np.zeros((extra, self.bnum.shape[1]))])
+        self.bden = np.concatenate([self.bden, np.zeros((extra, self.bden.shape[1]))])
+        self.size = size
+
+    def add(self, codes: np.ndarray, values: np.ndarray, groups: int) -> None:
+        """Fold the next samples: CODES (n,) and VALUES (n, 3 + k): numerator, denominator, weight
+        is not 1, and the k per-sample variables of the interval."""
+        self._grow(groups)
+        if self._carry is not None:
+            codes = np.concatenate([self._carry[0], codes])
+            values = np.concatenate([self._carry[1], values])
+        done = 0
+        while True:
+            end = (self.start // self.chunk + 1) * self.chunk - self.start + done
+            if end > codes.shape[0]:
+                break
+            self._fold(codes[done:end], values[done:end])
+            done = end
+        self._carry = (codes[done:].copy(), values[done:].copy())
+
+    def flush(self) -> "Groups":
+        if self._carry is not None and self._carry[0].size:
+            self._fold(*self._carry)
+        self._carry = None
+        return self
+
+    def _fold(self, codes: np.ndarray, values: np.ndarray) -> None:
+        if not codes.size:
+            return
+        g = self.size
+        count = np.bincount(codes, minlength=g)
+        self.sum += np.bincount(codes, weights=values[:, 0], minlength=g)
+        self.den += np.bincount(codes, weights=values[:, 1], minlength=g)
+        self.nonunit += np.bincount(codes, weights=values[:, 2], minlength=g).astype(np.int64)
+        if self.ci:
+            x = values[:, 3:]
+            present = count > 0
+            mean = np.zeros((g, self.k))
+            for j in range(self.k):
+                mean[present, j] = np.bincount(codes, weights=x[:, j], minlength=g)[present] / count[present]
+            d = x - mean[codes]
+            m2 = np.zeros((g, self.k, self.k))
+            for a in range(self.k):
+                for b in range(a, self.k):
+                    m2[:, a, b] = m2[:, b, a] = np.bincount(codes, weights=d[:, a] * d[:, b], minlength=g)
+            # Chan, Golub and LeVeque's pairwise merge, every group at once
+            n0, n1 = self.n.astype(np.float64), count.astype(np.float64)
+            total = np.maximum(n0 + n1, 1)
+            delta = mean - self.mean
+            self.mean = np.where(present[:, None], self.mean + delta * (n1 / total)[:, None], self.mean)
+            self.m2 = self.m2 + m2 + np.einsum("ga,gb->gab", delta, delta) * (n0 * n1 / total)[:, None, None]
+            if self.boot:
+                self._fold_bootstrap(codes, values)
+        self.n += count
+        self.start += codes.size
+
+    def _fold_bootstrap(self, codes: np.ndarray, values: np.ndarray) -> None:
+        from .stats import poisson_weights
+
+        chunk, first = divmod(self.start, self.chunk)
+        w = poisson_weights(self.inv.seed, chunk, self.inv.resamples)[first : first + codes.size]
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+        which = sorted_codes[starts]
+        x = values[order, 3]
+        d = values[order, 4] if self.k == 2 else np.ones(codes.size)
+        self.bnum[which] += np.add.reduceat(x[:, None] * w[order], starts, axis=0)
+        self.bden[which] += np.add.reduceat(d[:, None] * w[order], starts, axis=0)
+
+    def result(self, names: list[str], reduction: str, dtype: str) -> tuple[dict, ...]:
+        """Every group as {"group", "value", "n", "sum", "denominator", "ci", "moments", "bootstrap"},
+        sorted by value, largest first (NaN first: it fails every gate), then by name."""
+        from .partials import combine
+
+        self.flush()
+        out = []
+        for g, name in enumerate(names):
+            with np.errstate(over="ignore"):
+                value = np.asarray(combine(reduction, self.sum[g], self.den[g])).astype(dtype)
+            moments = boot = ci = None
+            if self.ci:
+                moments, boot, ci = self._interval(g)
+            out.append({"group": name, "value": value, "n": int(self.n[g]), "sum": float(self.sum[g]),
+                        "denominator": float(self.den[g]), "ci": ci, "moments": moments, "bootstrap": boot,
+                        "unit_weights": bool(self.nonunit[g] == 0)})
+        return tuple(sort_groups(out))
+
+    def _interval(self, g: int):
+        from .stats import Bootstrap, Moments
+
+        m = Moments(self.k)
+        m.n, m.mean, m.m2 = int(self.n[g]), self.mean[g].copy(), self.m2[g].copy()
+        boot = None
+        if self.boot:
+            boot = Bootstrap(self.k, self.inv.resamples, self.inv.seed)
+            boot.num, boot.den = self.bnum[g].copy(), self.bden[g].copy()
+        return m, boot, interval_of(m, boot, self.inv.ci, self.nonunit[g] == 0)
+
+
+def interval_of(m, boot, level: float, unit_weights: bool) -> dict:
+    """A group's interval as the whole set's is made (stats): a ratio mean whose samples all
+    weigh 1 is the plain t interval of its numerators."""
+    from . import stats
+
+    shown = m
+    if m.k == 2 and unit_weights:
+        shown = stats.Moments(1)
+        shown.n, shown.mean, shown.m2 = m.n, m.mean[:1].copy(), m.m2[:1, :1].copy()
+    if boot is not None:
+        return stats.bootstrap_interval(shown, boot, level)
+    return stats.interval(shown, level)
+
+
+def sort_groups(groups: list[dict]) -> list[dict]:
+    def key(g):
+        v = float(g["value"])
+        return (0 if math.isnan(v) else 1, -v if not math.isnan(v) else 0.0, g["group"])
+
+    return sorted(groups, key=key)
+
+
+def sample_parts(spec, reduction: str, parts, weights) -> np.ndarray:
+    """(n, 3 + k) per-sample numerator, denominator, weight-is-not-1 flag and interval variables:
+    a sample's share of the group's sum and of its denominator."""
+    if reduction == "sum":
+        s = np.asarray(parts.elements, dtype=np.float64)
+    else:
+        s = np.asarray(parts.summands, dtype=np.float64)
+    s = s.reshape(s.shape[0] if s.ndim else 1, -1)
+    n = s.shape[0]
+    numerator = s.sum(axis=1)
+    k = 2 if spec.core in ("nll_loss", "cross_entropy") else 1
+    if reduction == "sum":
+        denominator, x = np.ones(n), numerator[:, None]
+    elif weights is not None:
+        denominator = np.asarray(weights, dtype=np.float64).reshape(n)
+        total = float(parts.denominator)
+        if not math.isclose(float(denominator.sum()), total, rel_tol=1e-9, abs_tol=1e-12):
+            raise UsageError(f"--by: {spec.name}'s mean here is not a per-sample ratio; no groups")
+        x = np.stack([numerator, denominator], axis=1)
+    else:
+        total = float(parts.denominator)
+        if total == s.size:
+            denominator = np.full(n, float(s.shape[1]))
+            per_sample = numerator / s.shape[1] if s.shape[1] else numerator
+        elif total == n:
+            denominator, per_sample = np.ones(n), numerator
+        else:
+            raise UsageError(f"--by: {spec.name}'s mean divides by {total:g}, neither its elements ({s.size}) "
+                             f"nor its samples ({n}): no per-group loss for it")
+        x = per_sample[:, None] if k == 1 else np.stack([per_sample, np.ones(n)], axis=1)
+    if x.shape[1] < k:
+        x = np.concatenate([x, np.ones((n, k - x.shape[1]))], axis=1)
+    nonunit = (denominator != 1.0).astype(np.float64) if weights is not None else np.zeros(n)
+    return np.concatenate([numerator[:, None], denominator[:, None], nonunit[:, None], x[:, :k]], axis=1)
+
+
+class Slicer:
+    """The group codes of each block's samples: from --by's own column (read with the other
+    per-sample inputs, in the same blocks), from --target (`--by target`), or from text keys
+    read whole beforehand (`preload`)."""
+
+    def __init__(self, spec, inv) -> None:
+        self.spec, self.inv = spec, inv
+        self.coder = KeyCoder()
+        self.target = is_target(inv.by)
+        self.preloaded: np.ndarray | None = None
+        self.rows = 0  # input rows seen
+        if self.target and not any(a.key == "target" for a in spec.arrays):
+            raise UsageError(f"--by target: {spec.name} has no --target; give --by a SOURCE of one key per sample")
+
+    def source(self) -> str | None:
+        """The SOURCE to read with the per-sample inputs, or None."""
+        return None if self.target or self.preloaded is not None else self.inv.by
+
+    def preload(self, keys: np.ndarray) -> None:
+        self.preloaded = self.coder.codes(_one_key_each(keys))
+
+    def attach(self, block: dict, offset: int, streamed: bool) -> dict:
+        """The block with "--by": the int64 codes of its rows (integers: --nan-policy passes them by,
+        and drops them with their samples)."""
+        block = dict(block)
+        keys = block.pop("--by", None)
+        first = next(iter(block), None)
+        rows = 0 if first is None or block[first].ndim == 0 else block[first].shape[0]
+        if self.target:
+            keys = block.get("--target")
+            if keys is not None and keys.ndim > 1:
+                raise UsageError(f"--by target needs one class per sample, but --target has shape "
+                                 f"{tuple(keys.shape)}: give --by a SOURCE")
+            codes = self.coder.codes(np.atleast_1d(keys))
+        elif self.preloaded is not None:
+            codes = self.preloaded[offset : offset + rows] if streamed else self.preloaded
+            if streamed and codes.size < rows:
+                codes = np.concatenate([codes, np.zeros(rows - codes.size, dtype=np.int64)])
+        else:
+            codes = self.coder.codes(_one_key_each(keys))
+        self.rows += rows
+        if self.spec.row_wise and not streamed and codes.size != rows:
+            raise UsageError(f"--by has {codes.size:,} keys but {first} has {rows:,} rows; give one key per sample")
+        block["--by"] = codes
+        return block
+
+    def finish(self) -> None:
+        """Text keys read whole: as many as the rows read in blocks."""
+        if self.preloaded is not None and self.preloaded.size != self.rows and self.spec.row_wise:
+            first = self.spec.arrays[0].flag
+            raise UsageError(f"--by has {self.preloaded.size:,} keys but {first} has {self.rows:,} rows; "
+                             "give one key per sample")
+
+
+def _one_key_each(keys) -> np.ndarray:
+    keys = np.asarray(keys)
+    if keys.ndim == 0:
+        return keys.reshape(1)
+    if keys.ndim > 1:
+        raise UsageError(f"--by needs one key per sample, a single column, but its SOURCE has shape "
+                         f"{tuple(keys.shape)}: pick one column, as FILE:NAME")
+    return keys
