@@ -110,15 +110,29 @@ def is_target(by: str) -> bool:
     return by == "target"
 
 
-def text_keys(sources, source: str, streamed: bool) -> np.ndarray:
+def text_keys(sources, source: str, streamed: bool, refused: Exception | None = None) -> np.ndarray:
     """The keys of SOURCE as text (an object array), where the numeric readers refused them: from
     the reader's parsed table (its cells as written), or polars for a large CSV/TSV/JSON Lines file."""
     from .inputs import _column_indices, _selector_names, _split_source, _Table, file_format
 
     path, selector = _split_source(source)
-    if path is None:  # inline words: 'news,web,news'
-        tokens = [t for t in source.replace(";", ",").replace(" ", ",").split(",")]
-        return np.asarray([key_text(t) for t in tokens], dtype=object)
+    if path is None:  # inline words, 'news,web,news', or a JSON array, '["a,b", "c"]'
+        if source.lstrip().startswith("["):
+            import json
+
+            try:
+                values = json.loads(source)
+            except ValueError:
+                values = None
+            if isinstance(values, list) and all(not isinstance(v, (list, dict)) for v in values):
+                return np.asarray([key_text(v) for v in values], dtype=object)
+        elif any(c in source for c in ",; "):
+            import re
+
+            return np.asarray([key_text(t) for t in re.split(r"\s*[,;]\s*|\s+", source.strip())], dtype=object)
+        if refused is not None:  # one word: a file that does not exist, more likely than one key
+            raise refused
+        raise InputError(f"--by: {source!r} is not an existing file, nor inline keys such as 'a,b,a'")
     tokens = None if selector is None else _selector_names(selector, source)
     if path == "-":
         if "-" not in sources._cache:

@@ -216,7 +216,7 @@ def _emit(outcomes, fmt: str, out) -> None:
     if fmt == "json":
         import json
 
-        from ..render import ci_json, json_values
+        from ..render import ci_json, group_json, json_values
 
         report = [{"name": o["name"], "loss": o["loss"], "value": json_values(o["result"].value),
                    "rules": o["rules"], "passed": not o["failures"], "failures": o["failures"],
@@ -224,6 +224,8 @@ def _emit(outcomes, fmt: str, out) -> None:
         for entry, o in zip(report, outcomes):
             if o["result"].ci is not None:
                 entry["ci"] = ci_json(o["result"].ci)
+            if o["result"].groups is not None:
+                entry["groups"] = [group_json(g, False) for g in o["result"].groups]
         out.write(json.dumps({"checks": report, "passed": passed, "failed": len(outcomes) - passed}) + "\n")
     elif fmt == "md":
         from ..render import markdown_table
