@@ -63,6 +63,12 @@ def run(inv: Invocation, sources=None):
     spec = _checked(inv)
     sources = sources or Sources(delimiter=inv.delimiter)
     text_keys = None
+    if inv.by is not None and inv.by != "target" and inv.delimiter is None:
+        from .slices import text_keys as read_text_keys
+        from .slices import words_ahead
+
+        if words_ahead(inv.by, STREAM_BYTES):  # a large file's keys are words: read them as text at once
+            text_keys = read_text_keys(sources, inv.by, streamed=True)
     while True:
         try:
             try:

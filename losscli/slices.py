@@ -110,9 +110,22 @@ def is_target(by: str) -> bool:
     return by == "target"
 
 
-def text_keys(sources, source: str, streamed: bool, refused: Exception | None = None) -> np.ndarray:
-    """The keys of SOURCE as text (an object array), where the numeric readers refused them: from
-    the reader's parsed table (its cells as written), or polars for a large CSV/TSV/JSON Lines file."""
+def text_keys(sources, source: str, streamed: bool, refused: Exception | None = None):
+    """(index, names): the keys of SOURCE as text, where the numeric readers refused them (each
+    sample's index into the distinct names), from the reader's parsed table (its cells as
+    written), or by polars for a large CSV/TSV/JSON Lines file."""
+    return _indexed(_text_keys(sources, source, streamed, refused))
+
+
+def _indexed(keys):
+    if isinstance(keys, tuple):
+        return keys
+    code: dict[str, int] = {}
+    index = np.fromiter((code.setdefault(k, len(code)) for k in keys.tolist()), dtype=np.int64, count=len(keys))
+    return index, list(code)
+
+
+def _text_keys(sources, source: str, streamed: bool, refused: Exception | None = None):
     from .inputs import _column_indices, _selector_names, _split_source, _Table, file_format
 
     path, selector = _split_source(source)
@@ -166,6 +179,38 @@ def text_keys(sources, source: str, streamed: bool, refused: Exception | None = 
     raise InputError(f"--by: {label} holds no group keys")
 
 
+def words_ahead(source: str, min_bytes: int) -> bool:
+    """Whether a large CSV/TSV file's key column holds words in its first MiB: then its keys are
+    read as text at once, not after the numeric block reader has met them (and read the file
+    to its end to rank its error among any others)."""
+    import io
+    import re
+
+    from .inputs import _DELIMITERS, _NUMBER, _split_source, file_format, is_header
+
+    path, selector = _split_source(source)
+    if path in (None, "-") or selector is None or not os.path.isfile(path):
+        return False
+    extension, compression = file_format(path)
+    if compression or extension not in (".csv", ".tsv") or os.path.getsize(path) < min_bytes:
+        return False
+    try:
+        import polars as pl
+
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+        head = head[: head.rfind(b"\n") + 1]
+        first = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r").split(_DELIMITERS[extension])
+        if not is_header(first) or selector not in [c.strip() for c in first]:
+            return False
+        frame = pl.read_csv(io.BytesIO(head), infer_schema=False, separator=_DELIMITERS[extension],
+                            columns=[[c.strip() for c in first].index(selector)])
+        cells = frame.to_series(0).drop_nulls().unique().to_list()
+    except Exception:  # the readers say what is wrong with the file
+        return False
+    return any(not _NUMBER.fullmatch(c) and c.strip().lower() not in _MISSING_TEXT for c in cells)
+
+
 def _one(indices: list[int], label: str) -> int:
     if len(indices) != 1:
         raise UsageError(f"--by takes one column of {label}, got {len(indices)}")
@@ -183,31 +228,33 @@ def _polars_keys(path: str, tokens, sources) -> np.ndarray:
         if tokens is None or len(tokens) != 1 or tokens[0] not in frame.columns:
             raise InputError(f"--by: pick one key of {path} ({', '.join(map(repr, frame.columns))}), as {path}:KEY")
         column = frame[tokens[0]]
+        if column.dtype == pl.Float64 or column.dtype == pl.Int64:
+            column = column.cast(pl.Float64)
     else:
         delimiter = _DELIMITERS[extension] if sources.delimiter == "auto" else sources.delimiter
         with open(path, encoding="utf-8-sig") as f:
             first = f.readline().rstrip("\r\n").split(delimiter)
         header = is_header(first)
-        frame = pl.read_csv(path, has_header=header, infer_schema=False, separator=delimiter or ",")
-        names = frame.columns
+        names = [c.strip() for c in first] if header else [str(j + 1) for j in range(len(first))]
         if tokens is None:
             if len(names) != 1:
                 raise UsageError(f"--by: {path} has {len(names)} columns; pick the one of the keys, as {path}:NAME")
-            column = frame[names[0]]
+            j = 0
         elif len(tokens) != 1:
             raise UsageError(f"--by takes one column of {path}, got {len(tokens)}")
         elif header and tokens[0] in names:
-            column = frame[tokens[0]]
+            j = names.index(tokens[0])
         elif tokens[0].isdigit() and 1 <= int(tokens[0]) <= len(names):
-            column = frame[names[int(tokens[0]) - 1]]
+            j = int(tokens[0]) - 1
         else:
             raise InputError(f"--by: no column {tokens[0]!r} in {path} (columns: {', '.join(map(repr, names))})")
+        frame = pl.read_csv(path, has_header=header, infer_schema=False, separator=delimiter or ",", columns=[j])
+        column = frame.to_series(0)
     column = column.cast(pl.String)
     unique = column.unique(maintain_order=True)
     index = column.to_frame("k").join(unique.to_frame("k").with_row_index("i"), on="k", how="left",
-                                      nulls_equal=True, maintain_order="left")["i"].to_numpy()
-    names = np.asarray([key_text(v) for v in unique.to_list()], dtype=object)
-    return names[index]
+                                      nulls_equal=True, maintain_order="left")["i"].to_numpy().astype(np.int64)
+    return index, [key_text(v) for v in unique.to_list()]
 
 
 # --- folding the groups ----------------------------------------------------------------------
@@ -423,8 +470,10 @@ class Slicer:
         """The SOURCE to read with the per-sample inputs, or None."""
         return None if self.target or self.preloaded is not None else self.inv.by
 
-    def preload(self, keys: np.ndarray) -> None:
-        self.preloaded = self.coder.codes(_one_key_each(keys))
+    def preload(self, keys: tuple) -> None:
+        """Text keys read whole: (each sample's index into NAMES, NAMES)."""
+        index, names = keys
+        self.preloaded = self.coder._codes_of_names(names)[index] if len(names) else index
 
     def attach(self, block: dict, offset: int, streamed: bool) -> dict:
         """The block with "--by": the int64 codes of its rows (integers: --nan-policy passes them by,
