@@ -80,7 +80,7 @@ def run(inv: Invocation, sources=None):
             return _run(spec, inv, sources, in_blocks=False, text_keys=text_keys)
         except InputError as e:
             # --by's keys are words (a domain, a class name): read them as text, whole, and run again
-            words = ("is not a number", "not inline numbers")
+            words = ("is not a number", "not inline numbers", "not numbers")
             if text_keys is not None or not str(e).startswith("--by: ") or not any(w in str(e) for w in words):
                 raise
             from .slices import text_keys as read_text_keys

@@ -151,7 +151,8 @@ def _text_keys(sources, source: str, streamed: bool, refused: Exception | None =
         if "-" not in sources._cache:
             raise UsageError("--by: text group keys on stdin are read only when the input is small (below "
                              "4 MiB); write the input to a file, or give numeric keys")
-    elif streamed and os.path.isfile(path) and file_format(path) in ((".csv", None), (".tsv", None), (".jsonl", None)):
+    elif (streamed and os.path.isfile(path) and file_format(path) in ((".csv", None), (".tsv", None), (".jsonl", None))
+          or file_format(path)[0] in (".parquet", ".arrow", ".feather", ".ipc") and os.path.isfile(path)):
         return _polars_keys(path, tokens, sources)
     key = "-" if path == "-" else os.path.realpath(path)
     if key not in sources._cache:
@@ -223,7 +224,15 @@ def _polars_keys(path: str, tokens, sources) -> np.ndarray:
     from .inputs import _DELIMITERS, file_format, is_header
 
     extension = file_format(path)[0]
-    if extension == ".jsonl":
+    if extension in (".parquet", ".arrow", ".feather", ".ipc"):
+        scan = pl.scan_parquet(path) if extension == ".parquet" else pl.scan_ipc(path)
+        names = scan.collect_schema().names()
+        if tokens is None and len(names) == 1:
+            tokens = names
+        if tokens is None or len(tokens) != 1 or tokens[0] not in names:
+            raise InputError(f"--by: pick one column of {path} ({', '.join(map(repr, names))}), as {path}:NAME")
+        column = scan.select(tokens[0]).collect().to_series(0)
+    elif extension == ".jsonl":
         frame = pl.read_ndjson(path, infer_schema_length=None)
         if tokens is None or len(tokens) != 1 or tokens[0] not in frame.columns:
             raise InputError(f"--by: pick one key of {path} ({', '.join(map(repr, frame.columns))}), as {path}:KEY")

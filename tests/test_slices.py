@@ -342,3 +342,15 @@ def test_check_files_take_by_and_name_the_failing_group(tmp_path):
     assert r.stderr.startswith("losscli: check failed: slices: mse: 1 of 2 groups > 0.1 (--fail-above): 'news' = 0.18")
     out = json.loads(run("check", tmp_path / "c.toml", "-f", "json").stdout)
     assert [g["group"] for g in out["checks"][0]["groups"]] == ["news", "web"]
+
+
+def test_parquet_words_and_numbers(tmp_path):
+    pl = pytest.importorskip("polars")
+    path = tmp_path / "x.parquet"
+    pl.DataFrame({"p": [0.1, 0.5, 0.9, 0.2], "t": [0.0, 1, 1, 0], "d": ["a", "b", "a", None],
+                  "k": [1, 2, 1, 2]}).write_parquet(path)
+    for by, expected in (("d", {"a": 2, "b": 1, "NaN": 1}), ("k", {"1": 2, "2": 2})):
+        r = engine.run(Invocation("mse", {"pred": f"{path}:p", "target": f"{path}:t"}, by=f"{path}:{by}"))
+        assert {g["group"]: g["n"] for g in r.groups} == expected
+    r = engine.run(Invocation("mse", {"pred": f"{path}:p", "target": f"{path}:t"}, by=f"{path}:d"))
+    assert float(_groups(r)["a"]["value"]) == pytest.approx((0.01 + 0.01) / 2, rel=1e-12)
