@@ -517,10 +517,10 @@ class _Accumulator:
     def _add_groups(self, parts, weights: np.ndarray | None, codes: np.ndarray) -> None:
         from .slices import sample_parts
 
-        values = sample_parts(self.spec, self.inv.reduction, parts, weights)
-        if codes.size != values.shape[0]:
-            raise UsageError(f"--by has {codes.size:,} keys but {self.spec.name} has {values.shape[0]:,} samples "
-                             "(the first dim of its per-sample losses); give one key per sample")
+        values = sample_parts(self.spec, self.inv.reduction, parts, weights, self.inv.ci is not None)
+        if codes.size != values.numerator.size:
+            raise UsageError(f"--by has {codes.size:,} keys but {self.spec.name} has {values.numerator.size:,} "
+                             "samples (the first dim of its per-sample losses); give one key per sample")
         self.groups.add(codes, values, len(self.slicer.coder.names))
 
     def _add_samples(self, parts, weights: np.ndarray | None) -> None:

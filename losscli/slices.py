@@ -20,6 +20,7 @@ import numpy as np
 from .errors import InputError, UsageError
 
 MISSING = "NaN"  # the group of samples whose key is missing
+SUM_CHUNK = 1 << 16  # samples per chunk of the groups' sums (without a bootstrap)
 _MISSING_TEXT = {"", "na", "null", "nan", "none"}
 
 
@@ -60,6 +61,7 @@ class KeyCoder:
     def __init__(self) -> None:
         self.names: list[str] = []
         self.code: dict[str, int] = {}
+        self._lo, self._table = 0, None  # whole-number keys: value - _lo -> code (-1: not seen yet)
 
     def _codes_of_names(self, names) -> np.ndarray:
         out = np.empty(len(names), dtype=np.int64)
@@ -93,14 +95,25 @@ class KeyCoder:
         if not ints.size:
             return ints
         lo, hi = int(ints.min()), int(ints.max())
-        if hi - lo > 4 * ints.size + 4096:  # sparse keys: sort them
+        span = max(hi, self._lo + self._table.size - 1) - min(lo, self._lo) if self._table is not None else hi - lo
+        if span > 4 * ints.size + (1 << 20):  # sparse keys: sort them
             unique, inverse = np.unique(ints, return_inverse=True)
             return self._codes_of_names([str(v) for v in unique.tolist()])[inverse.ravel()]
-        shifted = ints - lo
-        present = np.flatnonzero(np.bincount(shifted, minlength=hi - lo + 1))
-        table = np.zeros(hi - lo + 1, dtype=np.int64)
-        table[present] = self._codes_of_names([str(v + lo) for v in present.tolist()])
-        return table[shifted]
+        # a table from value to code over [lo, hi], kept across blocks: only new values are named
+        if self._table is None:
+            self._lo, self._table = lo, np.full(hi - lo + 1, -1, dtype=np.int64)
+        if lo < self._lo or hi >= self._lo + self._table.size:
+            start = min(lo, self._lo)
+            table = np.full(max(hi, self._lo + self._table.size - 1) - start + 1, -1, dtype=np.int64)
+            table[self._lo - start : self._lo - start + self._table.size] = self._table
+            self._lo, self._table = start, table
+        shifted = ints - self._lo
+        codes = self._table[shifted]
+        if (codes < 0).any():
+            new = np.flatnonzero(np.bincount(shifted[codes < 0]))
+            self._table[new] = self._codes_of_names([str(v + self._lo) for v in new.tolist()])
+            codes = self._table[shifted]
+        return codes
 
 
 # --- reading the keys ------------------------------------------------------------------------
@@ -277,7 +290,9 @@ class Groups:
         from . import stats
 
         self.spec, self.inv = spec, inv
-        self.chunk = stats.CHUNK
+        # the bootstrap draws a chunk of stats.CHUNK samples' weights at a time; sums and moments
+        # alone take larger chunks (fewer bincounts); either way aligned to the global sample index
+        self.chunk = stats.CHUNK if inv.ci is not None and inv.ci_method == "bootstrap" else SUM_CHUNK
         self.k = k  # per-sample variables of the interval: 1, or 2 for a ratio mean
         self.ci = inv.ci is not None
         self.boot = self.ci and inv.ci_method == "bootstrap"
@@ -290,8 +305,9 @@ class Groups:
         self.m2 = np.zeros((0, k, k))
         self.bnum = np.zeros((0, inv.resamples if self.boot else 0))
         self.bden = np.zeros_like(self.bnum)
-        self.start = inv.sample_offset  # the global index of the first buffered sample
-        self._carry: tuple[np.ndarray, np.ndarray] | None = None
+        self.start = inv.sample_offset  # the global index of the first sample not yet folded
+        self._pieces: list[tuple] = []  # samples of a chunk not yet complete
+        self._buffered = 0
 
     def _grow(self, size: int) -> None:
         if size <= self.size:
@@ -307,38 +323,46 @@ class Groups:
         self.bden = np.concatenate([self.bden, np.zeros((extra, self.bden.shape[1]))])
         self.size = size
 
-    def add(self, codes: np.ndarray, values: np.ndarray, groups: int) -> None:
-        """Fold the next samples: CODES (n,) and VALUES (n, 3 + k): numerator, denominator, weight
-        is not 1, and the k per-sample variables of the interval."""
+    def add(self, codes: np.ndarray, parts: "SampleParts", groups: int) -> None:
+        """Fold the next samples: their CODES and per-sample parts, in chunks aligned to the
+        global sample index (a partial chunk waits for the next block)."""
         self._grow(groups)
-        if self._carry is not None:
-            codes = np.concatenate([self._carry[0], codes])
-            values = np.concatenate([self._carry[1], values])
-        done = 0
-        while True:
-            end = (self.start // self.chunk + 1) * self.chunk - self.start + done
-            if end > codes.shape[0]:
-                break
-            self._fold(codes[done:end], values[done:end])
-            done = end
-        self._carry = (codes[done:].copy(), values[done:].copy())
+        pos, n = 0, codes.size
+        while pos < n:
+            room = (self.start // self.chunk + 1) * self.chunk - self.start - self._buffered
+            take = min(room, n - pos)
+            piece = (codes[pos : pos + take], parts.rows(pos, pos + take))
+            if not self._buffered and take == room:
+                self._fold(*piece)
+            else:
+                self._pieces.append(piece)
+                self._buffered += take
+                if take == room:
+                    self.flush()
+            pos += take
 
     def flush(self) -> "Groups":
-        if self._carry is not None and self._carry[0].size:
-            self._fold(*self._carry)
-        self._carry = None
+        if self._pieces:
+            codes = np.concatenate([c for c, _ in self._pieces])
+            parts = SampleParts.joined([p for _, p in self._pieces])
+            self._pieces, self._buffered = [], 0
+            self._fold(codes, parts)
         return self
 
-    def _fold(self, codes: np.ndarray, values: np.ndarray) -> None:
+    def _fold(self, codes: np.ndarray, parts: "SampleParts") -> None:
         if not codes.size:
             return
         g = self.size
         count = np.bincount(codes, minlength=g)
-        self.sum += np.bincount(codes, weights=values[:, 0], minlength=g)
-        self.den += np.bincount(codes, weights=values[:, 1], minlength=g)
-        self.nonunit += np.bincount(codes, weights=values[:, 2], minlength=g).astype(np.int64)
+        self.sum += np.bincount(codes, weights=parts.numerator, minlength=g)
+        if parts.denominator is None:  # every sample's share is the same
+            self.den += parts.share * count
+        else:
+            self.den += np.bincount(codes, weights=parts.denominator, minlength=g)
+        if parts.nonunit is not None:
+            self.nonunit += np.bincount(codes, weights=parts.nonunit, minlength=g).astype(np.int64)
         if self.ci:
-            x = values[:, 3:]
+            x = parts.x
             present = count > 0
             mean = np.zeros((g, self.k))
             for j in range(self.k):
@@ -355,11 +379,11 @@ class Groups:
             self.mean = np.where(present[:, None], self.mean + delta * (n1 / total)[:, None], self.mean)
             self.m2 = self.m2 + m2 + np.einsum("ga,gb->gab", delta, delta) * (n0 * n1 / total)[:, None, None]
             if self.boot:
-                self._fold_bootstrap(codes, values)
+                self._fold_bootstrap(codes, x)
         self.n += count
         self.start += codes.size
 
-    def _fold_bootstrap(self, codes: np.ndarray, values: np.ndarray) -> None:
+    def _fold_bootstrap(self, codes: np.ndarray, x: np.ndarray) -> None:
         from .stats import poisson_weights
 
         chunk, first = divmod(self.start, self.chunk)
@@ -368,10 +392,10 @@ class Groups:
         sorted_codes = codes[order]
         starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
         which = sorted_codes[starts]
-        x = values[order, 3]
-        d = values[order, 4] if self.k == 2 else np.ones(codes.size)
-        self.bnum[which] += np.add.reduceat(x[:, None] * w[order], starts, axis=0)
-        self.bden[which] += np.add.reduceat(d[:, None] * w[order], starts, axis=0)
+        num = x[order, 0]
+        den = x[order, 1] if self.k == 2 else np.ones(codes.size)
+        self.bnum[which] += np.add.reduceat(num[:, None] * w[order], starts, axis=0)
+        self.bden[which] += np.add.reduceat(den[:, None] * w[order], starts, axis=0)
 
     def result(self, names: list[str], reduction: str, dtype: str) -> tuple[dict, ...]:
         """Every group as {"group", "value", "n", "sum", "denominator", "ci", "moments", "bootstrap"},
@@ -425,40 +449,56 @@ def sort_groups(groups: list[dict]) -> list[dict]:
     return sorted(groups, key=key)
 
 
-def sample_parts(spec, reduction: str, parts, weights) -> np.ndarray:
-    """(n, 3 + k) per-sample numerator, denominator, weight-is-not-1 flag and interval variables:
-    a sample's share of the group's sum and of its denominator."""
-    if reduction == "sum":
-        s = np.asarray(parts.elements, dtype=np.float64)
-    else:
-        s = np.asarray(parts.summands, dtype=np.float64)
+class SampleParts:
+    """Each sample's share of its group's sum (numerator) and denominator (None: the same share
+    for every sample), whether its weight is not 1 (ratio means), and under --ci the k
+    per-sample variables of the interval."""
+
+    def __init__(self, numerator, denominator, share, nonunit, x) -> None:
+        self.numerator, self.denominator, self.share, self.nonunit, self.x = numerator, denominator, share, nonunit, x
+
+    def rows(self, start: int, stop: int) -> "SampleParts":
+        cut = lambda a: None if a is None else a[start:stop]  # noqa: E731
+        return SampleParts(cut(self.numerator), cut(self.denominator), self.share, cut(self.nonunit), cut(self.x))
+
+    @staticmethod
+    def joined(pieces: list["SampleParts"]) -> "SampleParts":
+        join = lambda name: None if getattr(pieces[0], name) is None else \
+            np.concatenate([getattr(p, name) for p in pieces])  # noqa: E731
+        return SampleParts(join("numerator"), join("denominator"), pieces[0].share, join("nonunit"), join("x"))
+
+
+def sample_parts(spec, reduction: str, parts, weights, ci: bool) -> SampleParts:
+    """The per-sample parts of one block: a sample's share of its group's sum and denominator."""
+    s = np.asarray(parts.elements if reduction == "sum" else parts.summands, dtype=np.float64)
     s = s.reshape(s.shape[0] if s.ndim else 1, -1)
     n = s.shape[0]
-    numerator = s.sum(axis=1)
+    numerator = s[:, 0] if s.shape[1] == 1 else s.sum(axis=1)
     k = 2 if spec.core in ("nll_loss", "cross_entropy") else 1
+    nonunit = x = None
     if reduction == "sum":
-        denominator, x = np.ones(n), numerator[:, None]
+        denominator, share, per_sample = None, 1.0, numerator
     elif weights is not None:
         denominator = np.asarray(weights, dtype=np.float64).reshape(n)
-        total = float(parts.denominator)
-        if not math.isclose(float(denominator.sum()), total, rel_tol=1e-9, abs_tol=1e-12):
+        share = per_sample = None
+        if not math.isclose(float(denominator.sum()), float(parts.denominator), rel_tol=1e-9, abs_tol=1e-12):
             raise UsageError(f"--by: {spec.name}'s mean here is not a per-sample ratio; no groups")
-        x = np.stack([numerator, denominator], axis=1)
+        nonunit = (denominator != 1.0).astype(np.float64)
+        if ci:
+            x = np.stack([numerator, denominator], axis=1)
     else:
         total = float(parts.denominator)
-        if total == s.size:
-            denominator = np.full(n, float(s.shape[1]))
-            per_sample = numerator / s.shape[1] if s.shape[1] else numerator
-        elif total == n:
-            denominator, per_sample = np.ones(n), numerator
+        if total == s.size:  # a mean over elements: a sample's share is its element count
+            denominator, share = None, float(s.shape[1])
+            per_sample = numerator / s.shape[1] if ci and s.shape[1] != 1 else numerator
+        elif total == n:  # over samples: batchmean, ctc, probability targets
+            denominator, share, per_sample = None, 1.0, numerator
         else:
             raise UsageError(f"--by: {spec.name}'s mean divides by {total:g}, neither its elements ({s.size}) "
                              f"nor its samples ({n}): no per-group loss for it")
+    if ci and x is None:
         x = per_sample[:, None] if k == 1 else np.stack([per_sample, np.ones(n)], axis=1)
-    if x.shape[1] < k:
-        x = np.concatenate([x, np.ones((n, k - x.shape[1]))], axis=1)
-    nonunit = (denominator != 1.0).astype(np.float64) if weights is not None else np.zeros(n)
-    return np.concatenate([numerator[:, None], denominator[:, None], nonunit[:, None], x[:, :k]], axis=1)
+    return SampleParts(numerator, denominator, share, nonunit, x)
 
 
 class Slicer:

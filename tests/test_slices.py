@@ -278,6 +278,7 @@ def test_blocks_give_the_bits_of_the_whole(data, monkeypatch, by, extra):
     command = ["mse", "--pred", f"{p}:p0,p1,p2", "--target", f"{p}:t0,t1,t2", "--by", f"{p}:{by}", "-f", "json",
                *extra]
     monkeypatch.setattr(stats, "CHUNK", 64)  # many chunk boundaries inside every block
+    monkeypatch.setattr(slices, "SUM_CHUNK", 48)
     monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
     monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
     blocked = json.loads(run(*command).stdout)
