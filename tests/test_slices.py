@@ -355,3 +355,19 @@ def test_parquet_words_and_numbers(tmp_path):
         assert {g["group"]: g["n"] for g in r.groups} == expected
     r = engine.run(Invocation("mse", {"pred": f"{path}:p", "target": f"{path}:t"}, by=f"{path}:d"))
     assert float(_groups(r)["a"]["value"]) == pytest.approx((0.01 + 0.01) / 2, rel=1e-12)
+
+
+def test_stdin_in_blocks_numeric_keys_and_words_refused(monkeypatch):
+    rng = np.random.default_rng(5)
+    p, k = rng.normal(size=3000), rng.integers(0, 4, size=3000)
+    text = "p,t,k\n" + "".join(f"{a!r},0,{b}\n" for a, b in zip(p.tolist(), k.tolist()))
+    command = ["l1", "-p", "-:p", "-t", "-:t", "--by", "-:k", "-f", "json"]
+    whole = json.loads(run(*command, input=text).stdout)
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
+    blocked = json.loads(run(*command, input=text).stdout)
+    assert blocked["groups"] == whole["groups"]
+    for g in whole["groups"]:
+        assert g["value"] == pytest.approx(np.abs(p[k == int(g["group"])]).mean(), rel=1e-12)
+    words = run(*command, input=text.replace(",0,1\n", ",0,x\n"))
+    assert words.exit_code == 2 and "text group keys on stdin" in words.output
