@@ -211,7 +211,8 @@ def test_text_csv_tsv_jsonl_md_and_quiet():
     lines = [json.loads(line) for line in run(*ARGS, "-f", "jsonl").stdout.splitlines()]
     assert [(o["group"], o["n"]) for o in lines] == [("books", 1), ("news", 3), ("web", 2)]
     md = run(*ARGS, "--ci", "0.95", "-f", "md").stdout
-    assert "| --by | loss | samples | 95% CI | se |\n|---|---|---|---|---|\n| books | 0.4900 | 1 | [nan, nan] | nan |" in md
+    assert ("| --by | loss | samples | 95% CI | se |\n|---|---|---|---|---|\n"
+            "| books | 0.4900 | 1 | [nan, nan] | nan |") in md
     assert run(*ARGS, "-q").stdout == "0.13333333333333333\n"
 
 
@@ -223,7 +224,8 @@ def test_text_names_the_column(data):
 
 def test_a_key_holding_the_delimiter_is_quoted_in_csv():
     out = run("l1", "-p", "[1, 2]", "-t", "[0, 0]", "--by", '["a,b", "c"]', "-f", "csv").stdout
-    assert out.splitlines()[1] == 'l1,mean,float64,--by,c,1,2.0' and out.splitlines()[2].startswith('l1,mean,float64,--by,"a,b",1,')
+    assert out.splitlines()[1] == "l1,mean,float64,--by,c,1,2.0"
+    assert out.splitlines()[2].startswith('l1,mean,float64,--by,"a,b",1,')
 
 
 # --- gates ---------------------------------------------------------------------------------------
@@ -267,7 +269,8 @@ def test_a_key_column_must_be_one_column(data):
 
 
 @pytest.mark.parametrize("by", ["domain", "bucket", "words met in blocks"])
-@pytest.mark.parametrize("extra", [[], ["--ci", "0.95"], ["--ci", "0.9", "--ci-method", "bootstrap", "--resamples", "50"]])
+@pytest.mark.parametrize("extra", [[], ["--ci", "0.95"],
+                                   ["--ci", "0.9", "--ci-method", "bootstrap", "--resamples", "50"]])
 def test_blocks_give_the_bits_of_the_whole(data, monkeypatch, by, extra):
     from losscli import slices
 
@@ -299,7 +302,8 @@ def test_stdin_keys_with_the_other_columns():
     assert [(g["group"], g["value"]) for g in out["groups"]] == [("x", 2.0), ("y", 2.0)]  # ties: by name
 
 
-@pytest.mark.parametrize("extra", [[], ["--ci", "0.95"], ["--ci", "0.95", "--ci-method", "bootstrap", "--resamples", "200"]])
+@pytest.mark.parametrize("extra", [[], ["--ci", "0.95"],
+                                   ["--ci", "0.95", "--ci-method", "bootstrap", "--resamples", "200"]])
 def test_merged_shards_give_the_groups_of_the_whole(data, tmp_path, extra):
     whole_file = _csv(tmp_path / "w.csv", p0=data["pred"][:, 0], t0=data["target"][:, 0], domain=data["domain"])
     shards = []
