@@ -44,6 +44,9 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
            worker processes (--scheduler ADDRESS, informative); the per-task overhead (ms per task: 64 tiny shards
            vs 1 on the running cluster); and a projection, on paper, of a 100-worker cluster on 100x
            the rows from the measured per-worker throughput (a second table).
+  slices   issue 13: mse --by on a CSV of --rows rows of pred,target,group (1,000 integer groups) vs the
+           plain reduction of the same file (<= 1.5); the same with the groups as words (informative:
+           text keys are read whole, by polars, then the loss in blocks), and with --ci (informative).
 
 Every measured command is a separate process (sys.executable, or the losscli console script
 beside it: a pyenv shim would add ~130 ms of bash to every call). Each group runs one warm-up
@@ -77,7 +80,8 @@ import time
 from pathlib import Path
 
 PY = sys.executable
-TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine", "datasets", "dask")
+TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine", "datasets", "dask",
+           "slices")
 CLASSES = 100
 
 
@@ -96,7 +100,8 @@ def losscli_command() -> list[str]:
 
 FILES = {"parquet": ["mse_{n}.parquet"], "shards": [f"shards_{{n}}/part-{i}.parquet" for i in range(8)],
          "csv": ["mse_{n}.csv"], "jsonl": ["mse_{n}.jsonl"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
-         "logits": [f"logits_{{n}}x{CLASSES}.npy", "labels_{n}.npy"]}
+         "logits": [f"logits_{{n}}x{CLASSES}.npy", "labels_{n}.npy"], "groups": ["groups_{n}.csv"]}
+GROUPS = 1000
 
 
 def generate(kind: str, n: int, outs: list[str]) -> None:
@@ -108,6 +113,16 @@ def generate(kind: str, n: int, outs: list[str]) -> None:
         np.save(outs[1], rng.integers(0, CLASSES, n))
         return
     target = rng.standard_normal(n)  # like a model's eval dump: pred = target + noise
+    if kind == "groups":  # pred,target,group,domain: GROUPS groups, as integers and as words
+        pred = target + 0.1 * rng.standard_normal(n)
+        group = rng.integers(0, GROUPS, n)
+        with open(outs[0], "w") as f:
+            f.write("pred,target,group,domain\n")
+            for i in range(0, n, 1_000_000):
+                f.writelines(f"{p!r},{t!r},{g},d{g}\n" for p, t, g in zip(pred[i:i + 1_000_000].tolist(),
+                                                                       target[i:i + 1_000_000].tolist(),
+                                                                       group[i:i + 1_000_000].tolist()))
+        return
     pred = target + 0.1 * rng.standard_normal(n)
     if kind == "npy":
         np.save(outs[0], pred)
@@ -755,6 +770,19 @@ def _projection(rows, throughput, fixed, per_task, startup, measured) -> list[li
     return out
 
 
+def bench_slices(a, L, data):
+    csv, = data_file(data, "groups", a.rows)
+    mse = [*L, "mse", "--pred", f"{csv}:pred", "--target", f"{csv}:target", "-q"]
+    plain = Cmd("plain reduction", mse)
+    by = Cmd(f"--by, {GROUPS:,} groups", [*mse, "--by", f"{csv}:group"])
+    words = Cmd(f"--by words, {GROUPS:,} groups", [*mse, "--by", f"{csv}:domain"])
+    ci = Cmd(f"--by --ci, {GROUPS:,} groups", [*mse, "--by", f"{csv}:group", "--ci", "0.95"])
+    measure([plain, by, words, ci], a.repeat)
+    compare("11 --by", by, plain, 1.5, vs=f"plain reduction ({a.rows:,} rows)")
+    compare("11 --by words", words, plain, None, vs="plain reduction")
+    compare("11 --by --ci", ci, plain, None, vs="plain reduction")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=float, default=1e7, help="rows of the CSV and elements of the .npy pair (1e7)")
@@ -786,7 +814,7 @@ def main(argv=None) -> int:
     for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
                         ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear),
                         ("parsers", bench_parsers), ("blocks", bench_blocks), ("engine", bench_engine),
-                        ("datasets", bench_datasets), ("dask", bench_dask)):
+                        ("datasets", bench_datasets), ("dask", bench_dask), ("slices", bench_slices)):
         if name in only:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             out = bench(a, L, a.data)

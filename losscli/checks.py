@@ -44,6 +44,18 @@ def failures(loss: str, value: np.ndarray, gates: Gates) -> list[str]:
     return tally.lines()
 
 
+def group_failures(loss: str, groups, gates: Gates) -> list[str]:
+    """--by: one line per failed gate, naming the groups that fail it, worst first (as sorted)."""
+    out = []
+    for option, rule, bad in _rules(gates):
+        failed = [g for g in groups if bad(np.asarray(float(g["value"])))]
+        if failed:
+            shown = ", ".join(f"{g['group']!r} = {float(g['value'])!r}" for g in failed[:10])
+            more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+            out.append(f"{loss}: {len(failed)} of {len(groups)} groups {rule} ({option}): {shown}{more}")
+    return out
+
+
 def _scalar_failures(loss: str, v: float, gates: Gates) -> list[str]:
     out = []
     for option, rule, bad in _rules(gates):

@@ -89,6 +89,9 @@ def _refused(spec, inv: Invocation) -> None:
     if inv.grad:
         raise UsageError("--grad gives a per-element gradient, which --scheduler does not send back from the "
                          "workers: run it without --scheduler")
+    if inv.by is not None:
+        raise UsageError("--by is not merged across the workers of --scheduler: run it without --scheduler, or "
+                         "run each shard with -f json and add them with losscli merge, which merges the groups")
 
 
 def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict, tuple]]:

@@ -56,6 +56,7 @@ class Invocation:
     # each block's (row offset, per-element losses, the inputs beside them) as computed: how a
     # distributed task (losscli.distributed) takes --hist's bounds and counts over a whole dataset
     on_block: Callable | None = None
+    by: str | None = None  # --by: group the samples by this SOURCE's keys ("target": the target's values)
 
 
 def run(inv: Invocation, sources=None):
@@ -64,13 +65,30 @@ def run(inv: Invocation, sources=None):
 
     spec = _checked(inv)
     sources = sources or Sources(delimiter=inv.delimiter)
-    try:
-        return _run(spec, inv, sources, in_blocks=True)
-    except _BlockError as e:
-        if not _rereadable(inv):  # a pipe is read once: say where its block starts
-            raise e.error from None
-    # the core refused a block of a file: the whole input names the position in the whole
-    return _run(spec, inv, sources, in_blocks=False)
+    text_keys = None
+    if inv.by is not None and inv.by != "target" and inv.delimiter is None:
+        from .slices import text_keys as read_text_keys
+        from .slices import words_ahead
+
+        if words_ahead(inv.by, STREAM_BYTES):  # a large file's keys are words: read them as text at once
+            text_keys = read_text_keys(sources, inv.by, streamed=True)
+    while True:
+        try:
+            try:
+                return _run(spec, inv, sources, in_blocks=True, text_keys=text_keys)
+            except _BlockError as e:
+                if not _rereadable(inv):  # a pipe is read once: say where its block starts
+                    raise e.error from None
+            # the core refused a block of a file: the whole input names the position in the whole
+            return _run(spec, inv, sources, in_blocks=False, text_keys=text_keys)
+        except InputError as e:
+            # --by's keys are words (a domain, a class name): read them as text, whole, and run again
+            words = ("is not a number", "not inline numbers", "not numbers")
+            if text_keys is not None or not str(e).startswith("--by: ") or not any(w in str(e) for w in words):
+                raise
+            from .slices import text_keys as read_text_keys
+
+            text_keys = read_text_keys(sources, inv.by, streamed=_rereadable(inv), refused=e)
 
 
 class _BlockError(Exception):
@@ -91,18 +109,30 @@ def _rereadable(inv: Invocation) -> bool:
     return all(p not in (None, "-") and os.path.isfile(p) for p in paths)
 
 
-def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
+def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool, text_keys=None):
     functional = _functional()
     core = getattr(functional, spec.core)
     given = [a for a in spec.arrays if inv.sources.get(a.key) is not None]
     fixed = {a.arg: _cast(sources.load(a.flag, inv.sources[a.key]), a, inv) for a in given if a.role == "parameter"}
     per_sample = {a.flag: inv.sources[a.key] for a in given if a.role == "sample"}
+    slicer = None
+    if inv.by is not None:
+        from .slices import Slicer
+
+        slicer = Slicer(spec, inv)
+        if text_keys is not None:
+            slicer.preload(text_keys)
+        if slicer.source() is not None:
+            per_sample["--by"] = slicer.source()  # read with the other per-sample inputs, in the same blocks
     blocks, streamed = _blocks(spec, inv, per_sample, sources, in_blocks)
-    acc = _Accumulator(spec, inv, streamed)
+    acc = _Accumulator(spec, inv, streamed, slicer)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LossWarning)
         for offset, block in blocks:
+            if slicer is not None:
+                block = slicer.attach(block, offset, streamed)
             arrays, dropped = _policy(spec, inv, block, offset)
+            codes = arrays.pop("--by", None)
             arrays = {a.flag: _cast(arrays[a.flag], a, inv) for a in given if a.flag in arrays}
             raw = dict(arrays)
             _same_shape(spec, inv, arrays)
@@ -117,8 +147,10 @@ def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
             grads = None
             if inv.grad and acc.whole:
                 grads = _gradient(spec, functional, kwargs, params, inv.reduction, None, grad_map)
-            weights = _sample_weights(spec, kwargs, params) if acc.moments is not None else None
-            acc.add(parts, raw, grads, dropped, inputs if inv.grad and not acc.whole else None, weights)
+            weights = _sample_weights(spec, kwargs, params) if acc.moments is not None or slicer else None
+            acc.add(parts, raw, grads, dropped, inputs if inv.grad and not acc.whole else None, weights, codes)
+    if slicer is not None:
+        slicer.finish()
     messages = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, LossWarning)))
 
     def gradient_of(inputs: dict, denominator: float) -> dict:  # a spooled block's rows of the gradient
@@ -169,6 +201,9 @@ def _checked(inv: Invocation) -> LossSpec:
         if name not in names:
             raise UsageError(f"{spec.name} has no option --{name.replace('_', '-')}")
     _checked_ci(spec, inv)
+    if inv.by is not None and inv.reduction == "none":
+        raise UsageError("--by reports each group's reduced loss; -r none has none (use -r mean or -r sum, or "
+                         "drop --by: -r none gives each sample's loss)")
     return spec
 
 
@@ -409,11 +444,16 @@ PREPARE = {
 class _Accumulator:
     """The partial results of the blocks seen so far, and the Result they make."""
 
-    def __init__(self, spec: LossSpec, inv: Invocation, streamed: bool) -> None:
+    def __init__(self, spec: LossSpec, inv: Invocation, streamed: bool, slicer=None) -> None:
         from .checks import GateTally
         from .partials import BlockedSum
 
         self.spec, self.inv, self.streamed = spec, inv, streamed
+        self.slicer, self.groups = slicer, None
+        if slicer is not None:  # --by: each group's partial sums (losscli.slices)
+            from .slices import Groups
+
+            self.groups = Groups(spec, inv, 2 if spec.core in ("nll_loss", "cross_entropy") else 1)
         self.whole = not streamed
         # 'sum' adds the elements; 'mean' and 'batchmean' add the summands (ctc: each loss over
         # its target length) and divide by the denominator
@@ -444,10 +484,12 @@ class _Accumulator:
             self.boot = Bootstrap(self.moments.k, inv.resamples, inv.seed, inv.sample_offset)
 
     def add(self, parts, raw: dict, grads: dict | None, dropped: int, grad_inputs: dict | None,
-            weights: np.ndarray | None = None) -> None:
+            weights: np.ndarray | None = None, codes: np.ndarray | None = None) -> None:
         elements = np.asarray(parts.elements)
         if self.moments is not None:
             self._add_samples(parts, weights)
+        if self.groups is not None:
+            self._add_groups(parts, weights, codes)
         self.total.add(np.asarray(parts.summands if self.mean else elements))
         self.denominator += float(parts.denominator)
         self.omitted += dropped
@@ -476,6 +518,15 @@ class _Accumulator:
             keep = self.inv.reduction == "none" or self.inv.hist
             self.spool.append(offset, elements if keep else None,
                               columns if self.inv.reduction == "none" else {}, grad_inputs or {})
+
+    def _add_groups(self, parts, weights: np.ndarray | None, codes: np.ndarray) -> None:
+        from .slices import sample_parts
+
+        values = sample_parts(self.spec, self.inv.reduction, parts, weights, self.inv.ci is not None)
+        if codes.size != values.numerator.size:
+            raise UsageError(f"--by has {codes.size:,} keys but {self.spec.name} has {values.numerator.size:,} "
+                             "samples (the first dim of its per-sample losses); give one key per sample")
+        self.groups.add(codes, values, len(self.slicer.coder.names))
 
     def _add_samples(self, parts, weights: np.ndarray | None) -> None:
         """The block's per-sample losses into the moments: a sample's loss is the mean of its
@@ -579,6 +630,8 @@ class _Accumulator:
             elements_shape=self._element_shape(),
             ci=self.ci(), moments=self.moments, bootstrap=self.boot,
             sample_values=np.concatenate(self.kept) if self.kept else None,
+            groups=self.groups.result(self.slicer.coder.names, inv.reduction, inv.dtype) if self.groups else None,
+            by=inv.by,
         )
 
     def _unit(self, shape) -> str:

@@ -44,6 +44,8 @@ class Result:
     moments: object = None  # --ci: the stats.Moments behind it, in "partials" for `losscli merge`
     sample_values: np.ndarray | None = None  # (N, k) per-sample losses (and weights), when kept
     bootstrap: object = None  # --ci-method bootstrap: the stats.Bootstrap's per-resample sums, in "partials"
+    groups: tuple | None = None  # --by: each group's {"group", "value", "n", "sum", "denominator", "ci", ...}
+    by: str | None = None  # --by's SOURCE
 
     @property
     def n(self) -> int:
@@ -188,7 +190,9 @@ def emit(r: Result, view: View, out) -> None:
         _emit_streamed(r, view, out)
         return
     rows = rows_of(r, view.top)
-    if view.quiet:
+    if r.groups is not None and rows is None and not view.quiet and view.fmt in ("csv", "tsv", "jsonl"):
+        _groups_delimited(r, view.fmt, out)  # --by: one row (or line) per group
+    elif view.quiet:
         _quiet(r, rows, view.precision, out)
     elif view.fmt == "json":
         out.write(json.dumps(to_json(r, rows, view)) + "\n")
@@ -370,6 +374,9 @@ def to_json(r: Result, rows: Rows | None, view: View) -> dict:
             obj["partials"]["bootstrap"] = r.bootstrap.to_json()
     if r.ci is not None:
         obj["ci"] = ci_json(r.ci)
+    if r.groups is not None:
+        obj["by"] = r.by
+        obj["groups"] = [group_json(g, r.parts is not None) for g in r.groups]
     if r.grad:
         obj["grad"] = {name: json_values(g) for name, g in r.grad.items()}
     elif view.top is not None and rows is not None:
@@ -385,6 +392,95 @@ def _row_values(rows: Rows, start: int, stop: int):
     cols = [[json_number(s) for s in exact(c[start:stop])] for c in rows.columns]
     for i, position in enumerate(index):
         yield position + [c[i] for c in cols]
+
+
+def group_json(g: dict, partials: bool = True) -> dict:
+    """One group of --by: {"group", "value", "n", "ci"} and the partial sums `losscli merge` adds."""
+    obj = {"group": g["group"], "value": json_values(g["value"]), "n": g["n"]}
+    if g["ci"] is not None:
+        obj["ci"] = ci_json(g["ci"])
+    if partials:
+        obj["partials"] = {"sum": json_number(repr(g["sum"])), "denominator": json_number(repr(g["denominator"]))}
+        if g["moments"] is not None:
+            obj["partials"]["moments"] = g["moments"].to_json()
+        if g["bootstrap"] is not None:
+            obj["partials"]["bootstrap"] = g["bootstrap"].to_json()
+    return obj
+
+
+def by_name(by: str | None) -> str:
+    """What the groups are keyed by, for a heading: the column's name, else the SOURCE."""
+    if not by:
+        return "group"
+    if by.startswith("-:"):
+        return by[2:]
+    from .inputs import _split_source
+
+    path, selector = _split_source(by)
+    if path is None:
+        return "--by" if by != "target" else "target"
+    return selector or os.path.basename(path)
+
+
+def _group_fields(r: Result, g: dict) -> dict:
+    fields = {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "by": by_name(r.by), "group": g["group"],
+              "samples": g["n"], "value": exact(g["value"])[0]}
+    if g["ci"] is not None:
+        c = g["ci"]
+        fields.update({"ci_level": repr(c["level"]), "ci_low": repr(c["low"]), "ci_high": repr(c["high"]),
+                       "ci_se": repr(c["se"]), "ci_method": c["method"], "ci_n": c["n"]})
+    return fields
+
+
+def _groups_delimited(r: Result, fmt: str, out) -> None:
+    """--by in CSV/TSV: one row per group (sorted as in JSON); JSON Lines: one object per group."""
+    if fmt == "jsonl":
+        for g in r.groups:
+            obj = {"loss": r.loss, "reduction": r.reduction, "dtype": r.dtype, "by": r.by} | group_json(g, False)
+            out.write(json.dumps(obj) + "\n")
+        return
+    import csv
+
+    writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+    rows = [_group_fields(r, g) for g in r.groups]
+    writer.writerow(list(rows[0]) if rows else list(_group_fields(r, {"group": "", "n": 0, "value": r.value,
+                                                                       "ci": None})))
+    writer.writerows(list(row.values()) for row in rows)
+
+
+def groups_table(r: Result, precision: int) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the groups of --by, as text: group, loss, samples (and the interval)."""
+    header = [by_name(r.by), "loss", "samples"]
+    values = human([float(g["value"]) for g in r.groups], precision) if r.groups else []
+    body = [[g["group"], v, str(g["n"])] for g, v in zip(r.groups, values)]
+    if r.ci is not None:
+        header += [f"{format(100 * r.ci['level'], 'g')}% CI", "se"]
+        for row, g in zip(body, r.groups):
+            low, high, se = human([g["ci"]["low"], g["ci"]["high"], g["ci"]["se"]], precision)
+            row += [f"[{low}, {high}]", se]
+    return header, body
+
+
+def _groups_text(r: Result, precision: int, console, out) -> None:
+    header, body = groups_table(r, precision)
+    title = f"{r.loss} by {by_name(r.by)}: {len(body)} group{'s' if len(body) != 1 else ''}, largest first"
+    if console:
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left")
+        for i, name in enumerate(header):
+            table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True,
+                             style="bold" if name == "loss" else None)
+        for row in body:
+            table.add_row(*row)
+        console.print(table)
+        return
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    lines = [title]
+    for row in [header, *body]:
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:])]
+        lines.append("  " + "  ".join(cells).rstrip())
+    out.write("\n".join(lines) + "\n")
 
 
 def ci_json(ci: dict) -> dict:
@@ -500,6 +596,8 @@ def _markdown(r: Result, rows: Rows | None, view: View, out) -> None:
         header = rows.header
         body = _text_rows(rows, precision, rows.total)
     out.write(markdown_table(header, body))
+    if rows is None and r.groups is not None:
+        out.write("\n" + markdown_table(*groups_table(r, precision)))
 
 
 def markdown_cell(text: str) -> str:
@@ -557,6 +655,8 @@ def _text(r: Result, rows: Rows | None, view: View, out) -> None:
         if r.ci is not None:
             line = ci_text(r.ci, precision)
             console.print(f"  {line}", markup=False) if console else out.write(f"  {line}\n")
+        if r.groups is not None:
+            _groups_text(r, precision, console, out)
     if rows is not None:
         if console:
             _rich_table(rows, r, precision, console)

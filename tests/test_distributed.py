@@ -245,6 +245,8 @@ def test_what_a_cluster_cannot_compute_is_one_line(cluster, data):
          "ctc cannot be split into shards on a cluster (its inputs are time-major (T, N, C))"),
         (Invocation("mse", _sources(data, "parquet", {"pred": "score", "target": "y"}), grad=True),
          "--grad gives a per-element gradient, which --scheduler does not send back"),
+        (Invocation("mse", _sources(data, "parquet", {"pred": "score", "target": "y"}), by="target"),
+         "--by is not merged across the workers of --scheduler"),
         (Invocation("mse", {"pred": f"{data}/pq:score", "target": f"{data}/csv/part-0.csv:y"}),
          "--target is not a dataset but --pred is"),
         (Invocation("mse", {"pred": f"{data}/pq:score", "target": f"{data}/csv/part-[01].csv:y"}),

@@ -85,6 +85,7 @@ _SETTINGS = {  # key -> (Invocation field or gate, type, choices)
     "fail-below": ("fail_below", float, None), "expect": ("expect", float, None), "rtol": ("rtol", float, None),
     "atol": ("atol", float, None), "ci": ("ci", float, None), "ci-method": ("ci_method", str, ("analytic", "bootstrap")),
     "resamples": ("resamples", int, None), "seed": ("seed", int, None), "sample-offset": ("sample_offset", int, None),
+    "by": ("by", str, None),
 }
 assert set(_SETTINGS) == CHECK_KEYS
 
@@ -121,6 +122,8 @@ def _invocation(i: int, c: dict, folder: Path):
             if key == "reduction":
                 choices = spec.reductions
             typed = _typed(name, key, value, kind, choices, 0.0 if key in ("rtol", "atol") else None)
+            if key == "by" and typed != "target":
+                typed = _resolve(typed, folder)
             (gates if key in ("fail-above", "fail-below", "expect", "rtol", "atol") else settings)[field] = typed
         else:
             keys = sorted(set(arrays) | set(params) | CHECK_KEYS)
@@ -232,7 +235,7 @@ def _emit(outcomes, fmt: str, out) -> None:
     if fmt == "json":
         import json
 
-        from ..render import ci_json, json_values
+        from ..render import ci_json, group_json, json_values
 
         report = [{"name": o["name"], "loss": o["loss"], "value": json_values(o["result"].value),
                    "rules": o["rules"], "passed": not o["failures"], "failures": o["failures"],
@@ -240,6 +243,8 @@ def _emit(outcomes, fmt: str, out) -> None:
         for entry, o in zip(report, outcomes):
             if o["result"].ci is not None:
                 entry["ci"] = ci_json(o["result"].ci)
+            if o["result"].groups is not None:
+                entry["groups"] = [group_json(g, False) for g in o["result"].groups]
         out.write(json.dumps({"checks": report, "passed": passed, "failed": len(outcomes) - passed}) + "\n")
     elif fmt == "md":
         from ..render import markdown_table

@@ -110,7 +110,55 @@ def merged(results: list[tuple[str, dict]]):
     return Result(first["loss"], first["reduction"], value=value, dtype=first["dtype"], shape=shape,
                   params=first["params"], parts={"sum": total, "denominator": denominator},
                   omitted=sum(omitted) if all(v is not None for v in omitted) else None, ci=ci, moments=moments,
-                  bootstrap=boot)
+                  bootstrap=boot, groups=_merged_groups(results, ci), by=first.get("by"))
+
+
+def _merged_groups(results: list[tuple[str, dict]], ci: dict | None):
+    """--by: each group's partial sums added over the shards (a group may be missing from some),
+    its moments and bootstrap sums merged as the whole's are; None when no shard has groups."""
+    import math
+
+    import numpy as np
+
+    from ..partials import combine, exact_sum
+    from ..slices import interval_of, sort_groups
+    from ..stats import Bootstrap, Moments
+
+    with_groups = [label for label, o in results if "groups" in o]
+    if not with_groups:
+        return None
+    first_label = with_groups[0]
+    for label, o in results:
+        if "groups" not in o:
+            raise InputError(f"{label} has no --by groups but {first_label} has: run every shard with --by")
+        if any("partials" not in g for g in o["groups"]):
+            raise InputError(f"{label}'s groups hold no partial sums: produce each shard with --format json")
+    number = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+    shards: dict[str, list[dict]] = {}
+    for _, o in results:
+        for g in o["groups"]:
+            shards.setdefault(g["group"], []).append(g)
+    first = results[0][1]
+    out = []
+    for name, parts in shards.items():
+        total = exact_sum(number.get(g["partials"]["sum"], g["partials"]["sum"]) for g in parts)
+        denominator = exact_sum(number.get(g["partials"]["denominator"], g["partials"]["denominator"]) for g in parts)
+        with np.errstate(over="ignore"):
+            value = np.asarray(combine(first["reduction"], total, denominator)).astype(first["dtype"])
+        moments = boot = interval = None
+        if ci is not None:
+            moments = Moments.from_json(parts[0]["partials"]["moments"])
+            for g in parts[1:]:
+                moments.merge(Moments.from_json(g["partials"]["moments"]))
+            if ci["method"] == "bootstrap":
+                boot = Bootstrap.from_json(parts[0]["partials"]["bootstrap"], moments.k)
+                for g in parts[1:]:
+                    boot.merge(Bootstrap.from_json(g["partials"]["bootstrap"], moments.k))
+            unit = all(g["ci"]["method"] == "t" for g in parts)
+            interval = interval_of(moments, boot, ci["level"], unit)
+        out.append({"group": name, "value": value, "n": sum(int(g["n"]) for g in parts), "sum": total,
+                    "denominator": denominator, "ci": interval, "moments": moments, "bootstrap": boot})
+    return tuple(sort_groups(out))
 
 
 def _merged_ci(results: list[tuple[str, dict]]):

@@ -114,6 +114,10 @@ _COMMON = [
     _option("sample_offset", int, 0, "--sample-offset", panel=_STATS, min=0,
             help="The index of this shard's first sample in the whole set (keys a bootstrap's draws)."),
     SCHEDULER,
+    _option("by", Optional[str], None, "--by", panel=_STATS, show_default=False, metavar=SOURCE,
+            help="Also give the loss of each group of samples, by one key per sample: a column (data.csv:domain, "
+                 "-:domain), or 'target' for each sample's class. Each group's loss, samples and --ci interval, "
+                 "largest first; the gates apply to every group."),
 ]
 _BROADCAST = _option("broadcast", bool, False, "--broadcast",
                      help="Allow shapes that differ but broadcast, as torch does silently.")
@@ -121,7 +125,7 @@ _GRAD = _option("grad", bool, False, "--grad", panel=_OUTPUT,
                 help="Also give the gradient of the loss w.r.t. the predictions (as torch autograd).")
 # Settings a [[check]] table may set, besides the loss's own options (output options may not).
 CHECK_KEYS = {"reduction", "dtype", "nan-policy", "delimiter", "broadcast", "fail-above", "fail-below", "expect",
-              "rtol", "atol", "ci", "ci-method", "resamples", "seed", "sample-offset"}
+              "rtol", "atol", "ci", "ci-method", "resamples", "seed", "sample-offset", "by"}
 
 _TYPES = {"float": float, "int": int, "str": str, "bool": bool}
 
@@ -207,7 +211,7 @@ def run_loss(spec: LossSpec, o: dict) -> None:
             delimiter=o["delimiter"], broadcast=o.get("broadcast", False), grad=o.get("grad", False),
             top=o["top"], hist=o["hist"], gates=gates or None, progress=progress,
             ci=o["ci"], ci_method=value(o["ci_method"]), resamples=o["resamples"], seed=o["seed"],
-            sample_offset=o["sample_offset"],
+            sample_offset=o["sample_offset"], by=o["by"],
         )
         try:
             result = run(inv) if not o.get("scheduler") else _distributed().run(inv, o["scheduler"])
@@ -238,6 +242,10 @@ def gate_failures(result, gates) -> list[str]:
     """The failed gates of a result: over the elements (tallied by the engine) or its value."""
     if not gates:
         return []
+    if result.groups is not None:  # --by: every group passes each gate
+        from ..checks import group_failures
+
+        return group_failures(result.loss, result.groups, gates)
     if result.element_failures is not None:
         return list(result.element_failures)
     from ..checks import failures
