@@ -8,6 +8,8 @@ match a collected test, so a renamed test cannot drop out of the slow run unnoti
 """
 
 import pytest
+import typer.main
+import typer.testing
 
 SLOW = {
     "test_hostile_inputs.py": [
@@ -33,6 +35,16 @@ SLOW = {
 }
 
 
+@pytest.fixture(params=["in-process", pytest.param("process", marks=pytest.mark.slow)])
+def entry(request):
+    """`entry(*args, input=, env=, cwd=)`: `losscli ARGS` through the console entry point, in this
+    process in the quick run (helpers.main_in_process, ~5 ms) and in a real `python -m losscli`
+    process in the slow run (helpers.losscli, ~300 ms): the same exit status, stdout and stderr."""
+    import helpers
+
+    return helpers.main_in_process if request.param == "in-process" else helpers.losscli
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(config, items):
     modules = {}
@@ -44,3 +56,25 @@ def pytest_collection_modifyitems(config, items):
                if not hasattr(module, name)]
     if missing:
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {', '.join(missing)}")
+
+
+# Typer turns the whole app (about 100 commands) into a Click group on every call, in its test
+# runner and in `losscli list`/`--help` alike: ~120 ms, most of an in-process test's time. The
+# group is the same until a command is added, so the tests build it once per command count.
+# (The one-command apps of `losscli LOSS` are built afresh, as in a real run.)
+_GROUPS = {}
+_build_command = typer.main.get_command
+
+
+def _command_of(app):
+    from losscli.cli import shared
+
+    if app is not shared.app:
+        return _build_command(app)
+    key = (len(app.registered_commands), len(app.registered_groups))
+    if key not in _GROUPS:
+        _GROUPS[key] = _build_command(app)
+    return _GROUPS[key]
+
+
+typer.main.get_command = typer.testing._get_command = _command_of
