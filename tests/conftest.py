@@ -7,9 +7,12 @@ benchmark smoke run, the Keras oracle's import, signals and pseudo-terminals. Ev
 match a collected test, so a renamed test cannot drop out of the slow run unnoticed.
 """
 
+import os
+
 import pytest
 import typer.main
 import typer.testing
+from hypothesis import settings
 
 SLOW = {
     "test_hostile_inputs.py": [
@@ -33,6 +36,14 @@ SLOW = {
     "test_cli.py": ["test_pipe_closed_early_ends_quietly", "test_every_command_has_help_and_a_core_function"],
     "test_pipeline.py": ["test_no_color_on_a_terminal"],
 }
+
+
+# The property tests of the quick run take their example count from a Hypothesis profile:
+# "quick" (50 examples) by default, "ci" (400, at least what each test ran before the profiles)
+# when HYPOTHESIS_PROFILE=ci, as .ci/run sets. The long ones of the slow run set their own counts.
+settings.register_profile("quick", max_examples=50)
+settings.register_profile("ci", max_examples=400)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.fixture(params=["in-process", pytest.param("process", marks=pytest.mark.slow)])

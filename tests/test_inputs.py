@@ -536,7 +536,7 @@ def reference_inline(text):
     return np.array(rows)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(alphabet="0123456789.,; \t-+eEnaifxy_", max_size=16))
 def test_inline_matches_the_reference(text):
     expected = reference_inline(text)
@@ -550,7 +550,7 @@ def test_inline_matches_the_reference(text):
     assert actual.shape == expected.shape and actual.dtype == np.float64
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(alphabet='0123456789.,;- \t\n\r"[]{}:truefalsnIy\x00é', max_size=30))
 def test_any_text_parses_or_raises_a_user_error(text):
     for attempt in (
@@ -569,7 +569,7 @@ def test_any_text_parses_or_raises_a_user_error(text):
 finite = st.floats(allow_nan=False, width=64)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(1, 4).flatmap(lambda k: st.lists(st.lists(finite, min_size=k, max_size=k), min_size=1, max_size=6)),
     st.sampled_from([",", ", ", " ,"]),
