@@ -6,8 +6,8 @@ hypothesis runs of thousands of generated inputs, block-size sweeps over large f
 benchmark smoke run, the Keras oracle's import, signals and pseudo-terminals. Every name must
 match a collected test, so a renamed test cannot drop out of the slow run unnoticed.
 
-Also slow: the real-process half of the `entry` fixture below, the seeds past the first of the
-differential tests (marked where they are declared), and the page examples run in bash that
+Also slow: the real-process half of the `entry` fixture below, the later seeds of the differential
+tests (marked where they are declared), and the page examples run in bash that
 also run in-process (tests/test_readme.py). docs/testing.md says what is quick and why.
 """
 
