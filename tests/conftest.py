@@ -5,9 +5,18 @@ The tests named here take a second or more each (`python -m pytest -m "" --durat
 hypothesis runs of thousands of generated inputs, block-size sweeps over large files, the
 benchmark smoke run, the Keras oracle's import, signals and pseudo-terminals. Every name must
 match a collected test, so a renamed test cannot drop out of the slow run unnoticed.
+
+Also slow: the real-process half of the `entry` fixture below, the later seeds of the differential
+tests (marked where they are declared), and the page examples run in bash that
+also run in-process (tests/test_readme.py). docs/testing.md says what is quick and why.
 """
 
+import os
+
 import pytest
+import typer.main
+import typer.testing
+from hypothesis import settings
 
 SLOW = {
     "test_hostile_inputs.py": [
@@ -34,6 +43,24 @@ SLOW = {
 }
 
 
+# The property tests of the quick run take their example count from a Hypothesis profile:
+# "quick" (50 examples) by default, "ci" (400, at least what each test ran before the profiles)
+# when HYPOTHESIS_PROFILE=ci, as .ci/run sets. The long ones of the slow run set their own counts.
+settings.register_profile("quick", max_examples=50)
+settings.register_profile("ci", max_examples=400)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
+
+
+@pytest.fixture(params=["in-process", pytest.param("process", marks=pytest.mark.slow)])
+def entry(request):
+    """`entry(*args, input=, env=, cwd=)`: `losscli ARGS` through the console entry point, in this
+    process in the quick run (helpers.main_in_process, ~5 ms) and in a real `python -m losscli`
+    process in the slow run (helpers.losscli, ~300 ms): the same exit status, stdout and stderr."""
+    import helpers
+
+    return helpers.main_in_process if request.param == "in-process" else helpers.losscli
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(config, items):
     modules = {}
@@ -45,3 +72,25 @@ def pytest_collection_modifyitems(config, items):
                if not hasattr(module, name)]
     if missing:
         raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {', '.join(missing)}")
+
+
+# Typer turns the whole app (about 100 commands) into a Click group on every call, in its test
+# runner and in `losscli list`/`--help` alike: ~120 ms, most of an in-process test's time. The
+# group is the same until a command is added, so the tests build it once per command count.
+# (The one-command apps of `losscli LOSS` are built afresh, as in a real run.)
+_GROUPS = {}
+_build_command = typer.main.get_command
+
+
+def _command_of(app):
+    from losscli.cli import shared
+
+    if app is not shared.app:
+        return _build_command(app)
+    key = (len(app.registered_commands), len(app.registered_groups))
+    if key not in _GROUPS:
+        _GROUPS[key] = _build_command(app)
+    return _GROUPS[key]
+
+
+typer.main.get_command = typer.testing._get_command = _command_of

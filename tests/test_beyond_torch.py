@@ -15,7 +15,7 @@ import pathlib
 
 import numpy as np
 import pytest
-from helpers import assert_one_error_line, losscli
+from helpers import assert_one_error_line
 from typer.testing import CliRunner
 
 import losscli.functional as F
@@ -412,8 +412,8 @@ CLI_ERRORS = [
 
 
 @pytest.mark.parametrize("args,words", CLI_ERRORS, ids=[" ".join(a[:1] + a[-2:]) for a, _ in CLI_ERRORS])
-def test_cli_errors_exit_2_with_one_line(args, words):
-    result = losscli(*args)
+def test_cli_errors_exit_2_with_one_line(entry, args, words):
+    result = entry(*args)
     assert_one_error_line(result, words)
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import assert_one_error_line, losscli, run
+from helpers import assert_one_error_line, run
 from losscli import engine, stats
 from losscli.engine import Invocation
 
@@ -141,14 +141,14 @@ def test_merged_shards_give_the_interval_of_the_whole(tmp_path, regression):
         assert merged["ci"][key] == pytest.approx(whole["ci"][key], rel=1e-13)
 
 
-def test_merge_refuses_shards_with_and_without_an_interval(tmp_path):
+def test_merge_refuses_shards_with_and_without_an_interval(entry, tmp_path):
     a = run("mse", "-p", "1,2,3", "-t", "1,1,1", "--ci", "0.95", "-f", "json").stdout
     b = run("mse", "-p", "1,2,3", "-t", "1,1,1", "-f", "json").stdout
     c = run("mse", "-p", "1,2,3", "-t", "1,1,1", "--ci", "0.9", "-f", "json").stdout
     for i, text in enumerate((a, b, c)):
         (tmp_path / f"{i}.json").write_text(text)
-    assert_one_error_line(losscli("merge", tmp_path / "0.json", tmp_path / "1.json"), ["--ci 0.95"])
-    assert_one_error_line(losscli("merge", tmp_path / "0.json", tmp_path / "2.json"), ["0.9", "0.95"])
+    assert_one_error_line(entry("merge", tmp_path / "0.json", tmp_path / "1.json"), ["--ci 0.95"])
+    assert_one_error_line(entry("merge", tmp_path / "0.json", tmp_path / "2.json"), ["0.9", "0.95"])
 
 
 def test_every_format_shows_the_interval():
@@ -167,10 +167,10 @@ def test_every_format_shows_the_interval():
     assert "ci" not in json.loads(run(*args[:-2], "-f", "json").stdout)  # keys only added with --ci
 
 
-def test_ci_alone_is_095_and_a_level_may_follow():
-    assert json.loads(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", "--ci", "-f", "json").stdout)["ci"]["level"] == 0.95
-    assert json.loads(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", "-f", "json", "--ci").stdout)["ci"]["level"] == 0.95
-    assert json.loads(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", "--ci", "0.5", "-f", "json").stdout)["ci"]["level"] == 0.5
+def test_ci_alone_is_095_and_a_level_may_follow(entry):
+    assert json.loads(entry("mse", "-p", "1,2,3", "-t", "0,0,0", "--ci", "-f", "json").stdout)["ci"]["level"] == 0.95
+    assert json.loads(entry("mse", "-p", "1,2,3", "-t", "0,0,0", "-f", "json", "--ci").stdout)["ci"]["level"] == 0.95
+    assert json.loads(entry("mse", "-p", "1,2,3", "-t", "0,0,0", "--ci", "0.5", "-f", "json").stdout)["ci"]["level"] == 0.5
 
 
 @pytest.mark.parametrize("args,words", [
@@ -181,8 +181,8 @@ def test_ci_alone_is_095_and_a_level_may_follow():
     (["--sample-offset", "10"], ["--sample-offset", "add --ci"]),
     (["--ci", "--ci-method", "bootstrap", "--resamples", "1"], ["--resamples", "at least 2"]),
 ])
-def test_refusals_are_one_line(args, words):
-    assert_one_error_line(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", *args), words)
+def test_refusals_are_one_line(entry, args, words):
+    assert_one_error_line(entry("mse", "-p", "1,2,3", "-t", "0,0,0", *args), words)
 
 
 def test_one_sample_has_no_interval():

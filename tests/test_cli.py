@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import ROOT, SAMPLES, assert_one_error_line, losscli, run, runner
+from helpers import ROOT, SAMPLES, assert_one_error_line, run, runner
 
 from losscli import registry
 from losscli.cli import app
@@ -277,9 +277,9 @@ ERRORS = [
 
 
 @pytest.mark.parametrize("args,words", ERRORS, ids=[" ".join(a[:3]) for a, _ in ERRORS])
-def test_bad_input_exits_2_with_one_line(tmp_path, args, words):
+def test_bad_input_exits_2_with_one_line(entry, tmp_path, args, words):
     _bad_files(tmp_path)
-    result = losscli(*[a.format(d=tmp_path) for a in args], input="1,2\n")
+    result = entry(*[a.format(d=tmp_path) for a in args], input="1,2\n")
     assert_one_error_line(result, words)
 
 

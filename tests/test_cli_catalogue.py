@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import ROOT, assert_one_error_line, losscli, run
+from helpers import ROOT, assert_one_error_line, run
 
 from losscli import registry
 from losscli.registry import METRIC, MULTILABEL, RANKING, SEQUENCES
@@ -309,6 +309,6 @@ ERRORS = [
 
 
 @pytest.mark.parametrize("args,words", ERRORS, ids=[" ".join(a[:1] + a[-2:]) for a, _ in ERRORS])
-def test_invalid_input_exits_2_with_one_line_naming_the_option(args, words):
-    result = losscli(*args)
+def test_invalid_input_exits_2_with_one_line_naming_the_option(entry, args, words):
+    result = entry(*args)
     assert_one_error_line(result, words)

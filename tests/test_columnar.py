@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from losscli import columnar, engine, stream
 from losscli.errors import InputError
 from losscli.inputs import Sources
-from tests.helpers import assert_one_error_line, losscli, run
+from tests.helpers import assert_one_error_line, run
 
 N, C = 3000, 4
 
@@ -117,19 +117,19 @@ def test_selection_errors_name_the_columns(path, monkeypatch, selector, words, s
         assert word in message and word in result.stderr
 
 
-def test_ragged_lists_and_text_columns_are_refused_with_the_record(tmp_path):
+def test_ragged_lists_and_text_columns_are_refused_with_the_record(entry, tmp_path):
     path = tmp_path / "bad.parquet"
     pl.DataFrame({"p": [[1.0, 2.0]] * 2000 + [[1.0]] + [[1.0, 2.0]] * 10, "s": ["a"] * 2011}).write_parquet(path)
-    result = losscli("mse", "--pred", f"{path}:p", "--target", f"{path}:p")
+    result = entry("mse", "--pred", f"{path}:p", "--target", f"{path}:p")
     assert_one_error_line(result, ["--pred:", "record 2,001, column 'p': 1 numbers, expected 2"])
-    result = losscli("mse", "--pred", f"{path}:s", "--target", f"{path}:s")
+    result = entry("mse", "--pred", f"{path}:s", "--target", f"{path}:s")
     assert_one_error_line(result, ["--pred: column 's' of", "holds String, not numbers"])
 
 
-def test_a_broken_file_is_one_error_line(tmp_path):
+def test_a_broken_file_is_one_error_line(entry, tmp_path):
     path = tmp_path / "x.parquet"
     path.write_bytes(b"PAR1\x00\x00PAR1")
-    assert_one_error_line(losscli("mse", "--pred", f"{path}:a", "--target", "1"),
+    assert_one_error_line(entry("mse", "--pred", f"{path}:a", "--target", "1"),
                           ["--pred:", "is not a readable Parquet file"])
 
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import assert_one_error_line, losscli, run
+from helpers import assert_one_error_line, run
 from losscli import stats
 
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -59,18 +59,18 @@ def test_monte_carlo_beyond_20_samples_states_its_error():
     assert "Monte Carlo error" in text
 
 
-def test_gates_and_quiet():
+def test_gates_and_quiet(entry):
     target = np.arange(30.0)
     good, bad = target + 0.1, target + np.where(np.arange(30) % 2, 1.0, -1.0)
     common = ["--target", _text(target)]
-    worse = losscli("compare", "mse", "--pred", _text(bad), "--baseline", _text(good), *common, "--fail-if-worse")
+    worse = entry("compare", "mse", "--pred", _text(bad), "--baseline", _text(good), *common, "--fail-if-worse")
     assert worse.returncode == 1 and "check failed: mse is worse than the baseline" in worse.stderr
-    better = losscli("compare", "mse", "--pred", _text(good), "--baseline", _text(bad), *common, "--fail-if-worse",
-                     "--fail-unless-better")
+    better = entry("compare", "mse", "--pred", _text(good), "--baseline", _text(bad), *common, "--fail-if-worse",
+                   "--fail-unless-better")
     assert better.returncode == 0, better.stderr
-    same = losscli("compare", "mse", "--pred", _text(good), "--baseline", _text(good), *common, "--fail-unless-better")
+    same = entry("compare", "mse", "--pred", _text(good), "--baseline", _text(good), *common, "--fail-unless-better")
     assert same.returncode == 1 and "not significantly better" in same.stderr
-    quiet = losscli("compare", "mse", "--pred", _text(good), "--baseline", _text(bad), *common, "-q")
+    quiet = entry("compare", "mse", "--pred", _text(good), "--baseline", _text(bad), *common, "-q")
     assert float(quiet.stdout) == pytest.approx(0.01 - 1.0)
 
 
@@ -90,9 +90,9 @@ def test_weighted_cross_entropy_pairs_by_the_delta_method():
     assert obj["difference"] == pytest.approx(r, rel=1e-12)
 
 
-def test_refusals_are_one_line():
-    assert_one_error_line(losscli("compare", "mse", "--pred", "1,2,3", "--baseline", "1,2", "--target", "1,2,3"),
+def test_refusals_are_one_line(entry):
+    assert_one_error_line(entry("compare", "mse", "--pred", "1,2,3", "--baseline", "1,2", "--target", "1,2,3"),
                           ["--baseline"])
-    assert_one_error_line(losscli("compare", "mse", "--pred", "1,2", "--baseline", "1,2", "--target", "1,2",
-                                  "--nope", "3"), ["--nope"])
-    assert_one_error_line(losscli("compare", "nosuch", "--pred", "1", "--baseline", "1"), ["nosuch"])
+    assert_one_error_line(entry("compare", "mse", "--pred", "1,2", "--baseline", "1,2", "--target", "1,2",
+                                "--nope", "3"), ["--nope"])
+    assert_one_error_line(entry("compare", "nosuch", "--pred", "1", "--baseline", "1"), ["nosuch"])

@@ -14,7 +14,9 @@ from losscli.errors import LossWarning
 
 pytest.importorskip("torch")
 
-SEEDS = range(40)
+# 40 random cases a loss: the first 10 in the quick run, the other 30 in the slow run (CI runs both).
+QUICK_SEEDS = 10
+SEEDS = [seed if seed < QUICK_SEEDS else pytest.param(seed, marks=pytest.mark.slow) for seed in range(40)]
 RED = ("mean", "sum", "none")
 
 

@@ -154,13 +154,13 @@ def test_gates_over_the_elements_count_and_name_the_worst_in_blocks(regression, 
     assert line.startswith("losscli: check failed: mse: ") and "of 5000 elements > 1.5" in line
 
 
-def test_a_late_error_in_blocks_leaves_stdout_empty(tmp_path, blocks):
+def test_a_late_error_in_blocks_leaves_stdout_empty(entry, tmp_path, blocks):
     labels = np.zeros(3000)
     labels[2900] = 7  # out of range for 3 classes, in the last block
     np.save(tmp_path / "x.npy", np.zeros((3000, 3)))
     np.save(tmp_path / "y.npy", labels)
-    result = losscli("cross-entropy", "--pred", tmp_path / "x.npy", "--target", tmp_path / "y.npy", "-r", "none",
-                     "-f", "csv")
+    result = entry("cross-entropy", "--pred", tmp_path / "x.npy", "--target", tmp_path / "y.npy", "-r", "none",
+                   "-f", "csv")
     assert_one_error_line(result, ["class index 7"])
 
 
@@ -190,27 +190,27 @@ def test_no_help_text_loses_its_brackets_to_markup():
                                         ("L1Loss", "l1"), ("mae", "l1"), ("HuberLoss", "huber"), ("ce", "cross-entropy"),
                                         ("BCEWithLogitsLoss", "bce-with-logits"), ("bce_with_logits", "bce-with-logits"),
                                         ("binary_cross_entropy_with_logits", "bce-with-logits"), ("pinball", "quantile")])
-def test_torch_names_run_their_loss_and_stay_out_of_the_help(alias, name):
-    result = losscli(alias, "--pred", "0.2,0.7", "--target", "1,0", "-f", "json")
+def test_torch_names_run_their_loss_and_stay_out_of_the_help(entry, alias, name):
+    result = entry(alias, "--pred", "0.2,0.7", "--target", "1,0", "-f", "json")
     assert result.returncode in (0, 2), result.stderr
     if result.returncode == 0:
         assert json.loads(result.stdout)["loss"] == name
-    assert f" {alias} " not in losscli("--help").stdout
+    assert f" {alias} " not in entry("--help").stdout
 
 
-def test_a_mistyped_command_suggests_the_nearest():
-    assert_one_error_line(losscli("crossentropy"), ["did you mean cross-entropy"])
-    assert_one_error_line(losscli("mae_loss"), ["l1"])
+def test_a_mistyped_command_suggests_the_nearest(entry):
+    assert_one_error_line(entry("crossentropy"), ["did you mean cross-entropy"])
+    assert_one_error_line(entry("mae_loss"), ["l1"])
 
 
 EXAMPLES = [(spec.name, e) for spec in registry.SPECS for e in spec.examples]
 
 
 @pytest.mark.parametrize("name,example", EXAMPLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXAMPLES)])
-def test_every_help_example_runs(name, example):
+def test_every_help_example_runs(entry, name, example):
     import shlex
 
-    result = losscli(*shlex.split(example)[1:])
+    result = entry(*shlex.split(example)[1:])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{name}: ")
 
@@ -226,19 +226,19 @@ def test_shell_completion_script():
     assert result.returncode == 0 and "complete " in result.stdout and "COMP_WORDS" in result.stdout
 
 
-def test_grad_on_a_loss_without_one_says_which_have_it():
-    assert_one_error_line(losscli("nll", "--pred", "1", "--target", "0", "--grad"), ["has no --grad", "cross-entropy"])
+def test_grad_on_a_loss_without_one_says_which_have_it(entry):
+    assert_one_error_line(entry("nll", "--pred", "1", "--target", "0", "--grad"), ["has no --grad", "cross-entropy"])
 
 
-def test_broadcast_is_suggested_only_where_it_would_work():
-    line = assert_one_error_line(losscli("mse", "--pred", "1,2,3", "--target", "1,2"))
+def test_broadcast_is_suggested_only_where_it_would_work(entry):
+    line = assert_one_error_line(entry("mse", "--pred", "1,2,3", "--target", "1,2"))
     assert "--broadcast" not in line
-    line = assert_one_error_line(losscli("mse", "--pred", "1,2,3", "--target", "[[1],[2]]"))
+    line = assert_one_error_line(entry("mse", "--pred", "1,2,3", "--target", "[[1],[2]]"))
     assert "--broadcast" in line
 
 
-def test_quiet_refuses_a_format_it_would_ignore():
-    assert_one_error_line(losscli("mse", "--pred", "1", "--target", "2", "-q", "-f", "json"), ["-q", "--format json"])
+def test_quiet_refuses_a_format_it_would_ignore(entry):
+    assert_one_error_line(entry("mse", "--pred", "1", "--target", "2", "-q", "-f", "json"), ["-q", "--format json"])
 
 
 @pytest.mark.parametrize("env,args", [({"NO_COLOR": "1"}, []), ({}, ["--no-color"])])
@@ -261,22 +261,22 @@ def test_no_color_means_no_ansi_styling_on_a_terminal(env, args):
     assert b"mse: 0.5000" in out and b"\x1b[" not in out
 
 
-def test_a_warning_of_the_core_is_one_line_in_text_and_a_key_in_json():
-    result = losscli("kl-div", "--pred", "-0.5,-1", "--target", "0.5,0.5")
+def test_a_warning_of_the_core_is_one_line_in_text_and_a_key_in_json(entry):
+    result = entry("kl-div", "--pred", "-0.5,-1", "--target", "0.5,0.5")
     if "warning" in result.stderr:  # the core warns as torch does (reduction mean is not the KL divergence)
         (line,) = result.stderr.splitlines()
         assert line.startswith("losscli: warning: ") and "batchmean" in line
-        data = json.loads(losscli("kl-div", "--pred", "-0.5,-1", "--target", "0.5,0.5", "-f", "json").stdout)
+        data = json.loads(entry("kl-div", "--pred", "-0.5,-1", "--target", "0.5,0.5", "-f", "json").stdout)
         assert any("batchmean" in w for w in data["warnings"])
 
 
-def test_check_files_build_invocations_from_the_declarations(tmp_path):
+def test_check_files_build_invocations_from_the_declarations(entry, tmp_path):
     (tmp_path / "c.toml").write_text('[[check]]\nloss = "huber"\npred = "1,2"\ntarget = "1,1"\ndelta = "big"\n')
-    assert_one_error_line(losscli("check", tmp_path / "c.toml"), ["--delta must be a number"])
+    assert_one_error_line(entry("check", tmp_path / "c.toml"), ["--delta must be a number"])
     (tmp_path / "c.toml").write_text('[[check]]\nloss = "huber"\npred = "1,2"\ntarget = "1,1"\ncolour = 1\n')
-    assert_one_error_line(losscli("check", tmp_path / "c.toml"), ["unknown key 'colour'", "delta"])
+    assert_one_error_line(entry("check", tmp_path / "c.toml"), ["unknown key 'colour'", "delta"])
     (tmp_path / "c.toml").write_text('[[check]]\nloss = "HuberLoss"\npred = "1,2"\ntarget = "1,1"\nexpect = 0.25\n')
-    assert losscli("check", tmp_path / "c.toml").returncode == 0
+    assert entry("check", tmp_path / "c.toml").returncode == 0
 
 
 def test_help_imports_neither_numpy_nor_the_engine():
@@ -304,14 +304,14 @@ def test_every_stricter_than_torch_rule_is_documented():
         assert f"`{name}`" in text, (name, rule)
 
 
-def test_two_options_on_stdin_are_shown_the_column_form():
-    result = losscli("mse", "--pred", "-", "--target", "-", input="pred,target\n1,2\n")
+def test_two_options_on_stdin_are_shown_the_column_form(entry):
+    result = entry("mse", "--pred", "-", "--target", "-", input="pred,target\n1,2\n")
     assert_one_error_line(result, ["--pred -:pred --target -:target"])
 
 
-def test_a_semicolon_header_suggests_its_delimiter(tmp_path):
+def test_a_semicolon_header_suggests_its_delimiter(entry, tmp_path):
     (tmp_path / "s.csv").write_text("a;b\n1;2\n3;4\n")
-    assert_one_error_line(losscli("mse", "--pred", f"{tmp_path}/s.csv:a", "--target", f"{tmp_path}/s.csv:b"),
+    assert_one_error_line(entry("mse", "--pred", f"{tmp_path}/s.csv:a", "--target", f"{tmp_path}/s.csv:b"),
                           ["try -d ';'"])
 
 

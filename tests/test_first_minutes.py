@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from helpers import ROOT, SAMPLES, losscli, run
+from helpers import ROOT, SAMPLES, run
 
 CE_N, CE_C = 200, 5  # cross entropy over 200 samples of 5 classes: 1,000 logits
 
@@ -123,10 +123,10 @@ def test_samples_follow_the_batch_dim(args, samples, elements):
 
 # --- 3. piped -r none text is TSV ----------------------------------------------------------
 
-def test_piped_reduction_none_is_tsv_with_full_precision(ce):
-    piped = losscli("cross-entropy", *ce, "-r", "none")
+def test_piped_reduction_none_is_tsv_with_full_precision(entry, ce):
+    piped = entry("cross-entropy", *ce, "-r", "none")
     assert piped.returncode == 0
-    assert piped.stdout == losscli("cross-entropy", *ce, "-r", "none", "-f", "tsv").stdout
+    assert piped.stdout == entry("cross-entropy", *ce, "-r", "none", "-f", "tsv").stdout
     lines = piped.stdout.splitlines()
     assert lines[0] == "index\ttarget\tloss" and len(lines) == CE_N + 1
     losses = [float(line.split("\t")[2]) for line in lines[1:]]
@@ -141,16 +141,16 @@ def test_piped_reduction_none_is_tsv_with_full_precision(ce):
     assert sorted_.splitlines()[-1].split("\t")[2] == repr(max(losses))
 
 
-def test_piped_reduction_none_with_precision_stays_one_header_row():
-    out = losscli("mse", "--pred", "1,2", "--target", "0,0", "-r", "none", "--precision", "2").stdout
+def test_piped_reduction_none_with_precision_stays_one_header_row(entry):
+    out = entry("mse", "--pred", "1,2", "--target", "0,0", "-r", "none", "--precision", "2").stdout
     assert out == "index\tpred\ttarget\tloss\n0\t1.00\t0.00\t1.00\n1\t2.00\t0.00\t4.00\n"
 
 
 # --- 4. failure text: exact where it matters, rounded tolerances -----------------------------
 
-def test_expect_failure_prints_a_rounded_tolerance_and_exact_values():
+def test_expect_failure_prints_a_rounded_tolerance_and_exact_values(entry):
     # the tolerance 1e-8 + 1e-6 * 0.94 is 9.499999999999999e-07 in float64
-    result = losscli("mse", "--pred", "1,2,3", "--target", "0,0,0", "--expect", "0.94", "--rtol", "1e-6")
+    result = entry("mse", "--pred", "1,2,3", "--target", "0,0,0", "--expect", "0.94", "--rtol", "1e-6")
     assert result.returncode == 1
     assert result.stderr == ("losscli: check failed: mse = 4.666666666666667 is not within 9.5e-07 of 0.94 "
                              "(--expect)\n")

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from golden_grad_cases import load_grad_cases, loss_of, torch_grad, wrt
-from helpers import losscli, run
+from helpers import run
 from torch_oracle import integer_args
 
 import losscli.functional as F
@@ -202,8 +202,8 @@ def test_kl_div_gradient_through_the_log_of_zero_probabilities_warns_nothing():
     np.testing.assert_array_equal(g, [[-np.inf, -0.4], [np.nan, -0.5]])  # torch: log's backward divides by p
 
 
-def test_kl_div_pred_probs_grad_writes_nothing_to_stderr():
-    result = losscli("kl-div", "--pred", "0,1", "--pred-probs", "--target", "0.2,0.8", "--grad", "-f", "json")
+def test_kl_div_pred_probs_grad_writes_nothing_to_stderr(entry):
+    result = entry("kl-div", "--pred", "0,1", "--pred-probs", "--target", "0.2,0.8", "--grad", "-f", "json")
     assert result.returncode == 0 and result.stderr == ""
 
 

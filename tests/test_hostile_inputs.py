@@ -478,7 +478,7 @@ def assert_one_error_line(result, *words):
         ("[]", None, ["holds no numbers"]),
     ],
 )
-def test_the_command_refuses_bad_input_with_one_line(tmp_path, pred, stdin, words):
+def test_the_command_refuses_bad_input_with_one_line(entry, tmp_path, pred, stdin, words):
     files = {
         "d.txt": "1,5\n2,5\n", "bad.csv": "p,t\n1,2\n3,abc\n", "bad.jsonl": "[1]\n[2,,]\n", "dup.csv": "a,b,a\n1,2,3\n",
         "trunc.npy": GOOD_NPY[:-3], "obj.npy": npy_bytes(np.array([None])), "deep.json": "[" * 200_000, "empty.json": "",
@@ -486,11 +486,8 @@ def test_the_command_refuses_bad_input_with_one_line(tmp_path, pred, stdin, word
     for name, content in files.items():
         write(tmp_path, name, content)
     data = stdin.encode("latin-1") if stdin is not None else None
-    result = subprocess.run([sys.executable, "-m", "losscli", "mse", "--pred", pred, "--target", "1"], input=data,
-                            capture_output=True, cwd=tmp_path, env={**os.environ, "LOSSCLI_DEBUG": "",
-                                                                    "PYTHONPATH": str(ROOT)})
-    result = subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(),
-                                         result.stderr.decode())
+    result = entry("mse", "--pred", pred, "--target", "1", input=data, cwd=tmp_path,
+                   env={"LOSSCLI_DEBUG": "", "PYTHONPATH": str(ROOT)})
     assert_one_error_line(result, *words)
 
 

@@ -536,7 +536,7 @@ def reference_inline(text):
     return np.array(rows)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(alphabet="0123456789.,; \t-+eEnaifxy_", max_size=16))
 def test_inline_matches_the_reference(text):
     expected = reference_inline(text)
@@ -550,7 +550,7 @@ def test_inline_matches_the_reference(text):
     assert actual.shape == expected.shape and actual.dtype == np.float64
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.text(alphabet='0123456789.,;- \t\n\r"[]{}:truefalsnIy\x00é', max_size=30))
 def test_any_text_parses_or_raises_a_user_error(text):
     for attempt in (
@@ -569,7 +569,7 @@ def test_any_text_parses_or_raises_a_user_error(text):
 finite = st.floats(allow_nan=False, width=64)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(1, 4).flatmap(lambda k: st.lists(st.lists(finite, min_size=k, max_size=k), min_size=1, max_size=6)),
     st.sampled_from([",", ", ", " ,"]),
@@ -603,13 +603,13 @@ def test_a_pandas_index_column_is_refused_unselected_with_the_data_columns_named
     assert ':"x,y",b' in error(write(tmp_path / "q.csv", ',"x,y",b\n0,1,2\n'))  # a name with a comma, quoted
 
 
-def test_the_index_column_refusal_through_the_command(tmp_path):
-    from helpers import assert_one_error_line, losscli
+def test_the_index_column_refusal_through_the_command(entry, tmp_path):
+    from helpers import assert_one_error_line
 
     path = write(tmp_path / "idx.csv", ",a,b,c\n0,1,2,3\n1,3,2,1\n")
-    assert_one_error_line(losscli("cross-entropy", "--pred", path, "--target", "2,0"), [f"{path}:a,b,c"])
+    assert_one_error_line(entry("cross-entropy", "--pred", path, "--target", "2,0"), [f"{path}:a,b,c"])
     # torch 2.13: F.cross_entropy(torch.tensor([[1., 2, 3], [3, 2, 1]]), torch.tensor([2, 0])) = 0.40760596444438
-    ok = losscli("cross-entropy", "--pred", f"{path}:a,b,c", "--target", "2,0", "-q")
+    ok = entry("cross-entropy", "--pred", f"{path}:a,b,c", "--target", "2,0", "-q")
     assert ok.returncode == 0 and float(ok.stdout) == pytest.approx(0.4076059644443804, rel=1e-12)
 
 
@@ -638,11 +638,9 @@ def test_json_and_json_lines_null_reads_as_nan(tmp_path):
 
 @pytest.mark.parametrize("policy, words", [("propagate", '"value": "NaN"'), ("omit", '"omitted": 3'),
                                            ("raise", "holds NaN")])
-def test_nan_policy_decides_what_missing_values_do(tmp_path, policy, words):
-    from helpers import losscli
-
+def test_nan_policy_decides_what_missing_values_do(entry, tmp_path, policy, words):
     path = write(tmp_path / "na.csv", "p,t\n1,2\nNA,3\n,4\nnull,5\n")
-    result = losscli("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "--nan-policy", policy, "-f", "json")
+    result = entry("mse", "--pred", f"{path}:p", "--target", f"{path}:t", "--nan-policy", policy, "-f", "json")
     assert words in (result.stdout if policy != "raise" else result.stderr), result.stderr
     if policy == "omit":  # only the first row is left: (1 - 2)**2, as torch computes it on that row
         assert json.loads(result.stdout)["value"] == 1.0
@@ -703,13 +701,11 @@ def test_an_empty_npy_reads_as_the_empty_array(tmp_path, shape, selector, want):
     assert "holds no numbers" in error(write(tmp_path / "e.npz", npz_bytes(p=np.zeros(shape))) + ":p")
 
 
-def test_empty_npy_through_the_command_gives_torchs_empty_reductions(tmp_path):
-    from helpers import losscli
-
+def test_empty_npy_through_the_command_gives_torchs_empty_reductions(entry, tmp_path):
     path = write(tmp_path / "e.npy", npy_bytes(np.zeros(0)))
     # torch 2.13: F.mse_loss(torch.zeros(0), torch.zeros(0)) = nan; reduction='sum' gives 0.0
-    assert losscli("mse", "--pred", path, "--target", path, "-q").stdout.strip() == "nan"
-    assert losscli("mse", "--pred", path, "--target", path, "-r", "sum", "-q").stdout.strip() == "0.0"
+    assert entry("mse", "--pred", path, "--target", path, "-q").stdout.strip() == "nan"
+    assert entry("mse", "--pred", path, "--target", path, "-r", "sum", "-q").stdout.strip() == "0.0"
 
 
 def test_a_bad_byte_after_a_bom_is_named_where_it_is(tmp_path):

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from losscli import engine, stream
-from tests.helpers import assert_one_error_line, losscli, run
+from tests.helpers import assert_one_error_line, run
 
 
 @pytest.fixture(params=["whole", "blocks"])
@@ -63,8 +63,8 @@ def test_the_losses_are_torchs(inputs, tmp_path, mode):
     np.testing.assert_array_equal(got["index"].to_numpy(), np.arange(len(frame)))
 
 
-def test_a_reduced_value_is_refused_and_nothing_is_written(tmp_path):
+def test_a_reduced_value_is_refused_and_nothing_is_written(entry, tmp_path):
     out = tmp_path / "x.parquet"
-    result = losscli("mse", "--pred", "1,2", "--target", "1,3", "-f", "parquet", "-o", out)
+    result = entry("mse", "--pred", "1,2", "--target", "1,3", "-f", "parquet", "-o", out)
     assert_one_error_line(result, ["-f parquet writes the per-element losses: add -r none"])
     assert not out.exists() and not list(tmp_path.iterdir())  # no temporary file left either

@@ -31,11 +31,6 @@ def run(*args, input=None):
     return result
 
 
-def losscli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "losscli", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, **kw)
-
-
 # --- gates ---------------------------------------------------------------------------------
 
 ABOVE_BELOW = [
@@ -178,8 +173,8 @@ def test_check_formats_json_and_md():
     ("x = [", ["not valid TOML"]),
     ("", ["no [[check]] tables"]),
 ])
-def test_check_invalid_file_exits_2_naming_check_and_key(tmp_path, body, words):
-    result = losscli("check", _toml(tmp_path, body))
+def test_check_invalid_file_exits_2_naming_check_and_key(entry, tmp_path, body, words):
+    result = entry("check", _toml(tmp_path, body))
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line.startswith("losscli: error: ")
@@ -267,23 +262,23 @@ def test_no_color_on_a_terminal(tmp_path):
 
 # --- --nan-policy --------------------------------------------------------------------------
 
-def test_nan_policy():
+def test_nan_policy(entry):
     args = ["mse", "--pred", "1,nan,3", "--target", "1,2,4"]
     assert run(*args, "-q").stdout == "nan\n"  # propagate: torch's behaviour
-    result = losscli(*args, "--nan-policy", "raise")
+    result = entry(*args, "--nan-policy", "raise")
     assert result.returncode == 2
     assert result.stderr == "losscli: error: --pred holds NaN at position 1 (--nan-policy raise)\n"
     out = json.loads(run(*args, "--nan-policy", "omit", "-f", "json").stdout)
     assert out["value"] == 0.5 and out["omitted"] == 1 and "nan_policy=omit" in out["signature"]
 
 
-def test_nan_policy_omit_drops_whole_samples():
+def test_nan_policy_omit_drops_whole_samples(entry):
     # a NaN logit drops its sample (row) and its target; the weight is a parameter and stays whole
     out = run("cross-entropy", "--pred", "1,2,3;nan,0,0;3,2,1", "--target", "2,0,0", "--weight", "1,2,3",
               "--nan-policy", "omit", "-q").stdout
     expected = run("cross-entropy", "--pred", "1,2,3;3,2,1", "--target", "2,0", "--weight", "1,2,3", "-q").stdout
     assert out == expected
-    assert losscli("mse", "--pred", "1,2", "--target", "nan,2", "--nan-policy", "raise").stderr.startswith(
+    assert entry("mse", "--pred", "1,2", "--target", "nan,2", "--nan-policy", "raise").stderr.startswith(
         "losscli: error: --target holds NaN at position 0")
 
 
@@ -297,10 +292,10 @@ def test_output_writes_the_file_and_nothing_to_stdout(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
 
-def test_output_is_untouched_when_the_run_fails(tmp_path):
+def test_output_is_untouched_when_the_run_fails(entry, tmp_path):
     path = tmp_path / "out.json"
     path.write_text("old")
-    result = losscli("mse", "--pred", "1,2", "--target", "1,2,3", "-o", path)
+    result = entry("mse", "--pred", "1,2", "--target", "1,2,3", "-o", path)
     assert result.returncode == 2 and path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 

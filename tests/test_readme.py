@@ -2,18 +2,21 @@
 
 Each `$ ` line of a ```console block in README.md and docs/*.md runs in bash from the repository
 root, with `losscli` meaning this tree's code; its stdout then stderr must equal the lines under
-it. When the outputs change on purpose, `python tests/test_readme.py --update` reruns every
+it. A plain `losscli ARGS` line (no pipe, redirection, expansion or glob for the shell) runs
+through the entry point in the test process in the quick run and in bash in the slow run. When the outputs change on purpose, `python tests/test_readme.py --update` reruns every
 example and rewrites the shown outputs (review the diff before committing it).
 """
 
 import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
 
 import pytest
+from helpers import main_in_process
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -49,6 +52,27 @@ def shell(command: str) -> str:
     return result.stdout + result.stderr
 
 
+# Outside quotes, what bash would act on; inside double quotes, what it would expand.
+SHELL_SYNTAX = re.compile(r"[|&;<>()$`\\*?\[\]~{}=#]")
+EXPANDED_IN_DOUBLE_QUOTES = re.compile(r'"[^"]*[$`\\][^"]*"')
+
+
+def plain_args(command: str) -> list[str] | None:
+    """The arguments of a `losscli ARGS` example that bash would pass on as written, else None."""
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", command)
+    if SHELL_SYNTAX.search(unquoted) or EXPANDED_IN_DOUBLE_QUOTES.search(command):
+        return None
+    args = shlex.split(command)
+    return args[1:] if args and args[0] == "losscli" else None
+
+
+def in_process(args: list[str]) -> str:
+    """stdout then stderr of `losscli ARGS` through the entry point in this process, in the
+    environment `shell` gives."""
+    result = main_in_process(*args, env={"COLUMNS": "100", "NO_COLOR": None})
+    return result.stdout + result.stderr
+
+
 def update(page: pathlib.Path) -> int:
     """Rewrite the shown output of every example of a page from a real run; the number changed."""
     changed = 0
@@ -68,12 +92,28 @@ def update(page: pathlib.Path) -> int:
 
 
 CASES = [(page, command, output) for page in PAGES for command, output in examples(page.read_text())]
+# A plain example runs in-process (quick) and in bash (slow); one that needs the shell, in bash.
+RUNS = [pytest.param(page, command, output, how, id=f"{page.relative_to(ROOT)}: {command[:60]} [{how}]",
+                     marks=[pytest.mark.slow] if how == "bash" and plain_args(command) is not None else [])
+        for page, command, output in CASES
+        for how in (["in-process", "bash"] if plain_args(command) is not None else ["bash"])]
 
 
-@pytest.mark.parametrize("page,command,output", CASES,
-                         ids=[f"{p.relative_to(ROOT)}: {c[:60]}" for p, c, _ in CASES])
-def test_example_prints_what_the_page_shows(page, command, output):
-    assert shell(command) == output, f"{page.name}: run `python tests/test_readme.py --update` if this is intended"
+@pytest.mark.parametrize("page,command,output,how", RUNS)
+def test_example_prints_what_the_page_shows(page, command, output, how):
+    actual = in_process(plain_args(command)) if how == "in-process" else shell(command)
+    assert actual == output, f"{page.name}: run `python tests/test_readme.py --update` if this is intended"
+
+
+def test_plain_examples_are_told_from_shell_ones():
+    assert plain_args("losscli mse --pred '1;2' --target \"3,4\" -q") == ["mse", "--pred", "1;2", "--target", "3,4", "-q"]
+    assert plain_args("losscli mse --pred 'a/*.parquet:y' --target a.csv:y") == ["mse", "--pred", "a/*.parquet:y",
+                                                                                   "--target", "a.csv:y"]
+    for command in ["losscli mse -p 1 -t 2 | head -1", "losscli mse -p 1 -t 2 > out.json", "losscli mse -p a/*.csv",
+                    "losscli mse -p <(cut -f1 x)", "losscli mse -p \"$X\"", "X=1 losscli mse", "cat x | losscli mse",
+                    "python -c 'print(1)'", "losscli mse -p ~/x.csv", "losscli mse -p 1 -t 2; losscli l1"]:
+        assert plain_args(command) is None, command
+    assert sum(plain_args(c) is not None for _, c, _ in CASES) >= len(CASES) // 2
 
 
 def test_every_page_has_examples_and_docs_are_linked_from_the_readme():

@@ -374,8 +374,9 @@ def test_blocks_of_any_document_or_its_mutation_agree_with_the_whole_reader(tmp_
 
     import test_hostile_inputs as hostile
 
-    @settings(max_examples=int(os.environ.get("BLOCK_EXAMPLES", 400)), deadline=None,
-              suppress_health_check=list(HealthCheck))
+    examples = {"max_examples": int(os.environ["BLOCK_EXAMPLES"])} if "BLOCK_EXAMPLES" in os.environ else {}
+
+    @settings(**examples, deadline=None, suppress_health_check=list(HealthCheck))  # else the profile's count
     @given(hostile.documents(), hostile.edits, st.sampled_from([7, 16, 64, 4096]))
     def check(document, changes, size):
         ext, data, selector, _ = document
