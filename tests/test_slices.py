@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import assert_one_error_line, losscli, run
+from helpers import assert_one_error_line, run
 from losscli import engine, stats, stream
 from losscli.engine import Invocation
 
@@ -231,37 +231,37 @@ def test_a_key_holding_the_delimiter_is_quoted_in_csv():
 # --- gates ---------------------------------------------------------------------------------------
 
 
-def test_gates_fail_when_any_group_fails_and_name_them():
-    r = losscli(*ARGS, "--fail-above", "0.05")
+def test_gates_fail_when_any_group_fails_and_name_them(entry):
+    r = entry(*ARGS, "--fail-above", "0.05")
     assert r.returncode == 1
     assert r.stderr == ("losscli: check failed: mse: 2 of 3 groups > 0.05 (--fail-above): "
                         "'books' = 0.48999999999999994, 'news' = 0.08666666666666668\n")
-    assert losscli(*ARGS, "--fail-above", "0.5").returncode == 0
-    low = losscli(*ARGS, "--fail-below", "0.05")
+    assert entry(*ARGS, "--fail-above", "0.5").returncode == 0
+    low = entry(*ARGS, "--fail-below", "0.05")
     assert low.returncode == 1 and "1 of 3 groups < 0.05 (--fail-below): 'web'" in low.stderr
 
 
 # --- refusals ------------------------------------------------------------------------------------
 
 
-def test_reduction_none_is_refused():
-    assert_one_error_line(losscli(*ARGS, "-r", "none"), ["--by", "-r none"])
+def test_reduction_none_is_refused(entry):
+    assert_one_error_line(entry(*ARGS, "-r", "none"), ["--by", "-r none"])
 
 
-def test_a_length_mismatch_names_both_lengths(data, tmp_path):
-    assert_one_error_line(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", "--by", "a,b"), ["--by has 2 keys", "3 rows"])
-    assert_one_error_line(losscli("mse", "-p", "1,2,3", "-t", "0,0,0", "--by", "1,2,3,4"), ["4 keys", "3 rows"])
+def test_a_length_mismatch_names_both_lengths(entry, data, tmp_path):
+    assert_one_error_line(entry("mse", "-p", "1,2,3", "-t", "0,0,0", "--by", "a,b"), ["--by has 2 keys", "3 rows"])
+    assert_one_error_line(entry("mse", "-p", "1,2,3", "-t", "0,0,0", "--by", "1,2,3,4"), ["4 keys", "3 rows"])
     keys = _csv(tmp_path / "keys.csv", k=data["domain"][:-1])
     p = data["path"]
-    assert_one_error_line(losscli("mse", "--pred", f"{p}:p0", "--target", f"{p}:t0", "--by", f"{keys}:k"),
+    assert_one_error_line(entry("mse", "--pred", f"{p}:p0", "--target", f"{p}:t0", "--by", f"{keys}:k"),
                           ["599", "600"])
-    assert_one_error_line(losscli("cross-entropy", "-p", "1,2;3,4", "-t", "0.5,0.5;1,0", "--by", "target"),
+    assert_one_error_line(entry("cross-entropy", "-p", "1,2;3,4", "-t", "0.5,0.5;1,0", "--by", "target"),
                           ["--by target", "(2, 2)"])
 
 
-def test_a_key_column_must_be_one_column(data):
+def test_a_key_column_must_be_one_column(entry, data):
     p = data["path"]
-    assert_one_error_line(losscli("mse", "--pred", f"{p}:p0", "--target", f"{p}:t0", "--by", f"{p}:p1,p2"),
+    assert_one_error_line(entry("mse", "--pred", f"{p}:p0", "--target", f"{p}:t0", "--by", f"{p}:p1,p2"),
                           ["--by", "one key per sample"])
 
 
@@ -326,23 +326,23 @@ def test_merged_shards_give_the_groups_of_the_whole(data, tmp_path, extra):
             assert m["ci"]["method"] == w["ci"]["method"]
 
 
-def test_merge_refuses_shards_with_and_without_groups(tmp_path):
+def test_merge_refuses_shards_with_and_without_groups(entry, tmp_path):
     a = run(*ARGS, "-f", "json").stdout
     b = run(*ARGS[:-2], "-f", "json").stdout
     (tmp_path / "a.json").write_text(a)
     (tmp_path / "b.json").write_text(b)
-    assert_one_error_line(losscli("merge", tmp_path / "a.json", tmp_path / "b.json"), ["no --by groups"])
+    assert_one_error_line(entry("merge", tmp_path / "a.json", tmp_path / "b.json"), ["no --by groups"])
 
 
 # --- check files -------------------------------------------------------------------------------
 
 
-def test_check_files_take_by_and_name_the_failing_group(tmp_path):
+def test_check_files_take_by_and_name_the_failing_group(entry, tmp_path):
     _csv(tmp_path / "d.csv", p=np.array([0.1, 0.9, 0.4, 0.8]), t=np.array([0.0, 1, 1, 1]),
          domain=np.array(["news", "web", "news", "web"]))
     (tmp_path / "c.toml").write_text('[[check]]\nname = "slices"\nloss = "mse"\npred = "d.csv:p"\n'
                                      'target = "d.csv:t"\nby = "d.csv:domain"\nfail-above = 0.1\n')
-    r = losscli("check", tmp_path / "c.toml")
+    r = entry("check", tmp_path / "c.toml")
     assert r.returncode == 1
     assert r.stderr.startswith("losscli: check failed: slices: mse: 1 of 2 groups > 0.1 (--fail-above): 'news' = 0.18")
     out = json.loads(run("check", tmp_path / "c.toml", "-f", "json").stdout)
