@@ -81,3 +81,81 @@ def test_one_sample_has_no_interval():
     m.add(np.array([[1.0]]))
     ci = stats.interval(m, 0.95)
     assert ci["n"] == 1 and math.isnan(ci["low"]) and math.isnan(ci["se"])
+
+
+# --- the bootstrap's Poisson weights ----------------------------------------------------------
+
+
+def _reference_weights(seed, chunk, resamples):
+    """The weights as specified, one draw at a time: the inverse CDF of Poisson(1) at a 32-bit
+    uniform whose top byte is the chunk's next byte from Philox(key=[seed, chunk]); a byte whose
+    cell [c 2^24, (c+1) 2^24) holds a threshold takes its low 24 bits from the words that follow
+    the chunk's bytes, in row-major order. Thresholds from scipy's Poisson CDF."""
+    n = stats.CHUNK * resamples
+    thresholds = np.floor(scipy_stats.poisson.cdf(np.arange(14), 1.0) * 2.0**32).astype(np.uint64)
+    draw = lambda u: np.count_nonzero(u[:, None] >= thresholds, axis=1)  # noqa: E731
+    bits = np.random.Philox(key=[seed, chunk])
+    cell = bits.random_raw(-(-n // 8)).view(np.uint8)[:n].astype(np.uint64) << np.uint64(24)
+    split = draw(cell) != draw(cell | np.uint64(2**24 - 1))
+    u = cell.copy()
+    u[split] |= bits.random_raw(int(split.sum())) & np.uint64(2**24 - 1)
+    return draw(u).reshape(stats.CHUNK, resamples), split.mean()
+
+
+@pytest.mark.parametrize("seed,chunk,resamples", [(0, 0, 200), (7, 123, 31), (2**40, 5, 1000)])
+def test_weights_are_the_inverse_cdf_of_32_bit_uniforms(seed, chunk, resamples):
+    expected, split_share = _reference_weights(seed, chunk, resamples)
+    assert np.array_equal(stats.poisson_weights(seed, chunk, resamples), expected)
+    assert 0.015 < split_share < 0.025  # 5 of 256 cells are resolved on 32 bits
+
+
+def test_weights_follow_poisson_1_to_the_tail():
+    w = np.concatenate([stats.poisson_weights(3, c, 1000).ravel() for c in range(4)])  # 16M draws
+    for k in range(1, 8):  # P(X >= k): the standard error of a share is below 1e-4 here
+        p = scipy_stats.poisson.sf(k - 1, 1.0)
+        assert abs(np.mean(w >= k) - p) < 5 * math.sqrt(p * (1 - p) / w.size), k
+    assert w.max() <= 14
+
+
+@pytest.mark.parametrize("first,n", [(0, 4096), (0, 1), (63, 2), (100, 2900), (4000, 96), (1, 4095)])
+@pytest.mark.parametrize("k", [1, 2])
+def test_weighted_sums_are_the_product_with_the_weights(first, n, k):
+    x = np.random.default_rng(n).lognormal(size=(n, k))
+    w = stats.poisson_weights(4, 9, 300)[first : first + n]
+    got = stats.weighted_sums(4, 9, 300, x, first)
+    assert got.shape == (k, 300)
+    np.testing.assert_allclose(got, x.T @ w, rtol=1e-13)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(stats, "CHUNK", 256)  # 4 tiles a chunk, many chunks a set
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_bootstrap_sums_are_the_same_bits_in_any_blocks(small_chunks, k):
+    x = np.random.default_rng(k).exponential(size=(3000, k))
+    whole = stats.Bootstrap(k, 50, 11)
+    whole.add(x)
+    whole.flush()
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        cuts = np.sort(rng.choice(np.arange(1, 3000), size=rng.integers(1, 30), replace=False))
+        b = stats.Bootstrap(k, 50, 11)
+        for part in np.split(x, cuts):
+            b.add(part)
+        b.flush()
+        assert np.array_equal(b.num, whole.num) and np.array_equal(b.den, whole.den)
+
+
+def test_shards_keyed_by_their_offset_add_up_to_the_whole(small_chunks):
+    x = np.random.default_rng(5).exponential(size=(3000, 1))
+    whole = stats.Bootstrap(1, 40, 2).flush()
+    whole.add(x)
+    merged = stats.Bootstrap(1, 40, 2)
+    for lo, hi in [(0, 100), (100, 1000), (1000, 1001), (1001, 3000)]:
+        shard = stats.Bootstrap(1, 40, 2, offset=lo)
+        shard.add(x[lo:hi])
+        merged.merge(shard)
+    np.testing.assert_allclose(merged.estimates(), whole.estimates(), rtol=1e-13)
+    assert np.array_equal(merged.den, whole.flush().den)  # whole-number weights add up exactly
