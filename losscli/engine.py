@@ -182,8 +182,8 @@ def _checked_ci(spec: LossSpec, inv: Invocation) -> None:
     if inv.reduction not in ("mean", "batchmean"):
         raise UsageError(f"--ci is an interval of a mean over samples; --reduction {inv.reduction} has none "
                          "(use -r mean)")
-    if inv.ci_method not in ("analytic", "bootstrap"):
-        raise UsageError(f"--ci-method is analytic or bootstrap, got {inv.ci_method!r}")
+    if inv.ci_method not in ("analytic", "bootstrap", "bca"):
+        raise UsageError(f"--ci-method is analytic, bootstrap or bca, got {inv.ci_method!r}")
     if inv.resamples < 2:
         raise UsageError(f"--resamples must be at least 2, got {inv.resamples}")
     if inv.sample_offset < 0:
@@ -432,10 +432,10 @@ class _Accumulator:
         if inv.ci is not None:
             from .stats import Moments
 
-            self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1)
+            self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1, third=inv.ci_method == "bca")
         self.kept = [] if inv.keep_samples and inv.ci is not None else None
         self.boot = None
-        if inv.ci is not None and inv.ci_method == "bootstrap":
+        if inv.ci is not None and inv.ci_method in ("bootstrap", "bca"):
             from .stats import Bootstrap
 
             self.boot = Bootstrap(self.moments.k, inv.resamples, inv.seed, inv.sample_offset)
@@ -509,11 +509,10 @@ class _Accumulator:
             return None
         m = self.moments.flush()
         if m.k == 2 and self.unit_weights:  # every weight 1: the plain t interval of the x's
-            plain = stats.Moments(1)
-            plain.n, plain.mean, plain.m2 = m.n, m.mean[:1].copy(), m.m2[:1, :1].copy()
-            m = plain
+            m = m.first()
         if self.boot is not None:
-            return stats.bootstrap_interval(m, self.boot, self.inv.ci)
+            bootstrap = stats.bca_interval if self.inv.ci_method == "bca" else stats.bootstrap_interval
+            return bootstrap(m, self.boot, self.inv.ci)
         return stats.interval(m, self.inv.ci)
 
     def _columns(self, raw: dict, elements: np.ndarray) -> dict:

@@ -25,38 +25,54 @@ CHUNK = 4096  # samples per chunk of the streamed moments
 
 class Moments:
     """n, the means and the centred co-moment matrix of k per-sample variables (k = 1 or 2),
-    merged by Chan et al.'s formula; add() buffers samples into CHUNK-aligned chunks."""
+    merged by Chan et al.'s formula, and with `third` the centred third co-moments (Pebay's
+    merge: BCa's acceleration); add() buffers samples into CHUNK-aligned chunks."""
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, third: bool = False) -> None:
         self.k = k
         self.n = 0
         self.mean = np.zeros(k)
         self.m2 = np.zeros((k, k))
+        self.m3 = np.zeros((k, k, k)) if third else None
         self._carry = np.empty((0, k))
 
     @classmethod
-    def of(cls, values: np.ndarray) -> "Moments":
+    def of(cls, values: np.ndarray, third: bool = False) -> "Moments":
         """The moments of (n, k) values, two-pass."""
         values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-        m = cls(values.shape[1])
+        m = cls(values.shape[1], third)
         m.n = values.shape[0]
         if m.n:
             m.mean = values.mean(axis=0)
             d = values - m.mean
             m.m2 = d.T @ d
+            if third:
+                m.m3 = np.einsum("ni,nj,nk->ijk", d, d, d)
         return m
 
     def merge(self, other: "Moments") -> "Moments":
-        """The moments of both sets (Chan, Golub and LeVeque 1979, pairwise)."""
+        """The moments of both sets (Chan, Golub and LeVeque 1979, pairwise; the third
+        co-moments by Pebay 2008, eq. 3.8)."""
+        if (self.m3 is None) != (other.m3 is None):
+            raise ValueError("moments with and without third co-moments do not merge")
         if other.n == 0:
             return self
         if self.n == 0:
             self.n, self.mean, self.m2 = other.n, other.mean.copy(), other.m2.copy()
+            self.m3 = None if other.m3 is None else other.m3.copy()
             return self
-        n = self.n + other.n
+        na, nb = self.n, other.n
+        n = na + nb
         delta = other.mean - self.mean
-        self.mean = self.mean + delta * (other.n / n)
-        self.m2 = self.m2 + other.m2 + np.outer(delta, delta) * (self.n * other.n / n)
+        if self.m3 is not None:
+            # sym(M ⊗ d)_ijk = M_ij d_k + M_ik d_j + M_jk d_i, with M = na M2b - nb M2a
+            c = na * other.m2 - nb * self.m2
+            sym = (np.einsum("ij,k->ijk", c, delta) + np.einsum("ik,j->ijk", c, delta)
+                   + np.einsum("jk,i->ijk", c, delta))
+            cube = np.einsum("i,j,k->ijk", delta, delta, delta)
+            self.m3 = self.m3 + other.m3 + cube * (na * nb * (na - nb) / n**2) + sym / n
+        self.mean = self.mean + delta * (nb / n)
+        self.m2 = self.m2 + other.m2 + np.outer(delta, delta) * (na * nb / n)
         self.n = n
         return self
 
@@ -67,22 +83,36 @@ class Moments:
             v = np.concatenate([self._carry, v])
         full = v.shape[0] - v.shape[0] % CHUNK
         for start in range(0, full, CHUNK):
-            self.merge(Moments.of(v[start : start + CHUNK]))
+            self.merge(Moments.of(v[start : start + CHUNK], self.m3 is not None))
         self._carry = v[full:].copy()
 
     def flush(self) -> "Moments":
         if self._carry.shape[0]:
-            self.merge(Moments.of(self._carry))
+            self.merge(Moments.of(self._carry, self.m3 is not None))
             self._carry = np.empty((0, self.k))
         return self
 
+    def first(self) -> "Moments":
+        """The moments of the first variable alone (a ratio whose denominators are all 1)."""
+        self.flush()
+        m = Moments(1, self.m3 is not None)
+        m.n, m.mean, m.m2 = self.n, self.mean[:1].copy(), self.m2[:1, :1].copy()
+        if self.m3 is not None:
+            m.m3 = self.m3[:1, :1, :1].copy()
+        return m
+
     def to_json(self) -> dict:
-        return {"n": self.n, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
+        out = {"n": self.n, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
+        if self.m3 is not None:
+            out["m3"] = self.m3.tolist()
+        return out
 
     @classmethod
     def from_json(cls, obj: dict) -> "Moments":
-        m = cls(len(obj["mean"]))
+        m = cls(len(obj["mean"]), "m3" in obj)
         m.n, m.mean, m.m2 = int(obj["n"]), np.array(obj["mean"], float), np.array(obj["m2"], float)
+        if "m3" in obj:
+            m.m3 = np.array(obj["m3"], float)
         return m
 
 
@@ -223,6 +253,54 @@ def bootstrap_interval(m: Moments, b: Bootstrap, level: float) -> dict:
         low, high = (float(q) for q in np.percentile(est, [100 * alpha, 100 * (1 - alpha)]))
         se = float(np.std(est, ddof=1))
     return ci | {"low": low, "high": high, "se": se, "method": "bootstrap"}
+
+
+def acceleration(m: Moments) -> float:
+    """BCa's acceleration a = sum(U_i^3) / (6 (sum U_i^2)^1.5) over the jackknife's influence
+    values U_i (Efron and Tibshirani 1993, 14.15). A mean's are x_i - mean exactly, so a is the
+    moments' m3 / (6 m2^1.5); a ratio mean's, (X - x_i) / (W - w_i) left out, are
+    u_i = (x_i - xbar) - R (w_i - wbar) to first order in w_i / W (the influence function: its
+    relative error is at most max w_i / W, negligible beside a's own sampling error), so a is a
+    polynomial in the streamed co-moments too. One pass either way."""
+    m.flush()
+    if m.k == 1:
+        s2, s3 = m.m2[0, 0], m.m3[0, 0, 0]
+    else:
+        xbar, wbar = m.mean
+        r = xbar / wbar if wbar else math.nan
+        c, t = m.m2, m.m3
+        s2 = c[0, 0] - 2 * r * c[0, 1] + r * r * c[1, 1]
+        s3 = t[0, 0, 0] - 3 * r * t[0, 0, 1] + 3 * r * r * t[0, 1, 1] - r**3 * t[1, 1, 1]
+    return float(s3 / (6 * s2**1.5)) if s2 > 0 else math.nan
+
+
+def normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def bca_interval(m: Moments, b: Bootstrap, level: float) -> dict:
+    """The bias-corrected and accelerated interval (as scipy.stats.bootstrap's method="BCa"):
+    the resamples' percentiles at Phi(z0 + (z0 + z) / (1 - a (z0 + z))) for z = -/+ the normal
+    quantile of (1 - level) / 2, where z0 is the normal quantile of the share of resamples below
+    the estimate (ties count half) and a the acceleration."""
+    ci = bootstrap_interval(m, b, level)
+    est = b.estimates()
+    est = est[np.isfinite(est)]
+    m.flush()
+    theta = float(m.mean[0]) if m.k == 1 else float(m.mean[0] / m.mean[1]) if m.mean[1] else math.nan
+    a = acceleration(m)
+    if est.size < 2 or not math.isfinite(theta) or not math.isfinite(a):
+        return ci | {"low": math.nan, "high": math.nan, "method": "bca"}
+    z0 = normal_quantile((np.count_nonzero(est < theta) + np.count_nonzero(est <= theta)) / (2 * est.size))
+    z = normal_quantile((1 - level) / 2)
+    shares = []
+    for zz in (z, -z):
+        q = z0 + zz
+        shares.append(normal_cdf(z0 + q / (1 - a * q)) if math.isfinite(z0) else math.nan)
+    if not all(math.isfinite(s) for s in shares):
+        return ci | {"low": math.nan, "high": math.nan, "method": "bca"}
+    low, high = (float(q) for q in np.percentile(est, [100 * shares[0], 100 * shares[1]]))
+    return ci | {"low": low, "high": high, "method": "bca"}
 
 
 def interval(m: Moments, level: float) -> dict:
