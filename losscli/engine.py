@@ -55,19 +55,21 @@ class Invocation:
     keep_samples: bool = False  # keep each sample's (loss, weight) in the Result (losscli compare pairs them)
 
 
-def run(inv: Invocation, sources=None):
-    """Compute `inv`; a LossCliError (exit 2) for anything the user can fix."""
+def run(inv: Invocation, sources=None, baseline: str | None = None):
+    """Compute `inv`; a LossCliError (exit 2) for anything the user can fix. With `baseline`
+    (losscli compare), a second --pred SOURCE read in step with the others, so that the inputs
+    both models share are read once: the pair (Result of inv, Result with --pred baseline)."""
     from .inputs import Sources
 
     spec = _checked(inv)
     sources = sources or Sources(delimiter=inv.delimiter)
     try:
-        return _run(spec, inv, sources, in_blocks=True)
+        return _run(spec, inv, sources, in_blocks=True, baseline=baseline)
     except _BlockError as e:
         if not _rereadable(inv):  # a pipe is read once: say where its block starts
             raise e.error from None
     # the core refused a block of a file: the whole input names the position in the whole
-    return _run(spec, inv, sources, in_blocks=False)
+    return _run(spec, inv, sources, in_blocks=False, baseline=baseline)
 
 
 class _BlockError(Exception):
@@ -88,14 +90,19 @@ def _rereadable(inv: Invocation) -> bool:
     return all(p not in (None, "-") and os.path.isfile(p) for p in paths)
 
 
-def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
+def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool, baseline: str | None = None):
     functional = _functional()
     core = getattr(functional, spec.core)
     given = [a for a in spec.arrays if inv.sources.get(a.key) is not None]
     fixed = {a.arg: _cast(sources.load(a.flag, inv.sources[a.key]), a, inv) for a in given if a.role == "parameter"}
     per_sample = {a.flag: inv.sources[a.key] for a in given if a.role == "sample"}
+    if baseline is not None:
+        per_sample["--baseline"] = baseline
     blocks, streamed = _blocks(spec, inv, per_sample, sources, in_blocks)
     acc = _Accumulator(spec, inv, streamed)
+    if baseline is not None:
+        blocks = _paired(spec, inv, blocks)
+        acc = _Pair(acc, _Accumulator(spec, inv, streamed))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LossWarning)
         for offset, block in blocks:
@@ -125,6 +132,38 @@ def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool):
             return _gradient(spec, functional, kwargs, params, inv.reduction, denominator, grad_map)
 
     return acc.result(messages, gradient_of)
+
+
+def _paired(spec: LossSpec, inv: Invocation, blocks: Iterator) -> Iterator:
+    """Each block twice, for losscli compare: the model's rows, then the same rows with the
+    baseline's as --pred (_Pair's accumulators take them in turn). --nan-policy applies to the
+    block first, so that a sample dropped for one model is dropped for both."""
+    for offset, block in blocks:
+        block, _ = _policy(spec, inv, block, offset)
+        if block["--baseline"].shape != block["--pred"].shape:
+            raise UsageError(f"--baseline has shape {shape_text(block['--baseline'].shape)} but --pred has "
+                             f"{shape_text(block['--pred'].shape)}: the two models must give the same samples")
+        baseline = dict(block)
+        baseline["--pred"] = baseline.pop("--baseline")
+        yield offset, {flag: a for flag, a in block.items() if flag != "--baseline"}
+        yield offset, baseline
+
+
+class _Pair:
+    """Two accumulators fed in turn (the model's block, then the baseline's): the pair of Results."""
+
+    def __init__(self, model: "_Accumulator", baseline: "_Accumulator") -> None:
+        self.accs, self.turn = (model, baseline), 0
+
+    def __getattr__(self, name):  # whole, moments: the same for both
+        return getattr(self.accs[0], name)
+
+    def add(self, *args, **kwargs) -> None:
+        self.accs[self.turn].add(*args, **kwargs)
+        self.turn = 1 - self.turn
+
+    def result(self, messages, gradient_of):
+        return tuple(a.result(messages, gradient_of) for a in self.accs)
 
 
 def _parts(functional, core, kwargs: dict, params: dict, reduction: str):

@@ -444,6 +444,9 @@ def t_quantile(p: float, df: int) -> float:
 # --- paired comparison -----------------------------------------------------------------------
 
 EXACT_FLIPS = 20  # at most this many samples: every one of the 2^N sign flips is enumerated
+MC_DRAWS = 1 << 27  # a Monte Carlo test draws at most N x B signs or weights (~0.5 s); beyond, the normal one
+BERRY_ESSEEN = 0.56  # Shevtsova (2010): sup |P(S <= x s) - Phi(x)| <= 0.56 sum E|X_i|^3 / s^3, independent X_i
+_POISSON_ABS3 = sum(abs(k - 1) ** 3 * math.exp(-1) / math.factorial(k) for k in range(40))  # E|w - 1|^3, w ~ Poisson(1)
 
 
 def _p_two_sided(null: np.ndarray, observed: float, adjustment: int) -> float:
@@ -456,11 +459,24 @@ def _p_two_sided(null: np.ndarray, observed: float, adjustment: int) -> float:
     return float(min(1.0, 2 * min(less, greater)))
 
 
-def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
+def _normal_p(total: float, s2: float, s3: float, abs3: float) -> tuple[float, float]:
+    """(p, bound): the two-sided p-value of a sum of independent symmetric-or-centred terms with
+    variance s2 and third absolute moments s3 * abs3 observed at `total`, from the normal law, and
+    Berry-Esseen's bound on its error (twice the bound on the CDF: two tails)."""
+    if not s2 > 0:
+        return (1.0 if total == 0 else 0.0), 0.0
+    p = math.erfc(abs(total) / math.sqrt(2 * s2))
+    return p, min(1.0, 2 * BERRY_ESSEEN * abs3 * s3 / s2**1.5)
+
+
+def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int, alpha: float = 0.05) -> dict:
     """The paired permutation test of a mean difference: the signs of the per-sample differences
     d_i flipped at random (sum s_i d_i / sum w_i). Exact over all 2^N flips for N <= EXACT_FLIPS
-    (equal to scipy.stats.permutation_test's exact p-value), else `resamples` random flips from
-    Philox keyed by the seed, with the p-value's Monte Carlo standard error."""
+    (equal to scipy.stats.permutation_test's exact p-value); else `resamples` random flips from
+    Philox keyed by the seed, with the p-value's Monte Carlo standard error; or, where that would
+    draw more than MC_DRAWS signs or where it is the more accurate (its error bound below the
+    Monte Carlo error at p = alpha), the normal law of sum s_i d_i, whose variance given the
+    |d_i| is sum d_i^2 exactly, with its Berry-Esseen error bound."""
     d = pairs[:, 0]
     w = pairs[:, 1] if pairs.shape[1] == 2 else np.ones(len(d))
     total_w = w.sum()
@@ -471,6 +487,9 @@ def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
         signs = 1.0 - 2.0 * ((patterns[:, None] >> np.arange(n)) & 1)
         null = (signs * d).sum(axis=1) / total_w if pairs.shape[1] == 2 else (signs * d).mean(axis=1)
         return {"p": _p_two_sided(null, observed, 0), "method": "exact", "flips": int(2**n), "mc_error": 0.0}
+    p, bound = _normal_p(float(d.sum()), float(d @ d), float(np.sum(np.abs(d) ** 3)), 1.0)
+    if n * resamples > MC_DRAWS or bound <= math.sqrt(alpha * (1 - alpha) / resamples):
+        return {"p": p, "method": "normal", "flips": 0, "mc_error": 0.0, "error_bound": bound}
     g = np.random.Generator(np.random.Philox(key=[seed, 2**63]))
     null = np.empty(resamples)
     step = max(1, (1 << 22) // n)
@@ -480,6 +499,23 @@ def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
         null[start : start + m] = (signs @ d) / total_w if pairs.shape[1] == 2 else (signs @ d) / n
     p = _p_two_sided(null, observed, 1)
     return {"p": p, "method": "monte carlo", "flips": resamples, "mc_error": math.sqrt(p * (1 - p) / resamples)}
+
+
+def paired_bootstrap_p(pairs: np.ndarray, resamples: int, seed: int) -> dict:
+    """The paired bootstrap's p-value of "no difference" (bootstrap_p) from `resamples` Poisson
+    resamples of the pairs; beyond MC_DRAWS weights, from the normal law of the ideal bootstrap's
+    linearised statistic sum (w_i - 1) u_i / W, u_i = d_i - R w_i (variance sum u_i^2 / W^2, as
+    Var w_i = 1), with its Berry-Esseen bound (to first order in 1 / N)."""
+    n, k = pairs.shape
+    if n * resamples <= MC_DRAWS:
+        b = Bootstrap(k, resamples, seed)
+        b.add(pairs)
+        return {"p": bootstrap_p(b), "method": "poisson", "resamples": resamples}
+    d = pairs[:, 0]
+    w = pairs[:, 1] if k == 2 else np.ones(n)
+    u = d - (d.sum() / w.sum()) * w
+    p, bound = _normal_p(float(d.sum()), float(u @ u), float(np.sum(np.abs(u) ** 3)), _POISSON_ABS3)
+    return {"p": p, "method": "normal", "resamples": 0, "error_bound": bound}
 
 
 def bootstrap_p(b: Bootstrap) -> float:
