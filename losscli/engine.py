@@ -58,7 +58,8 @@ class Invocation:
 def run(inv: Invocation, sources=None, baseline: str | None = None):
     """Compute `inv`; a LossCliError (exit 2) for anything the user can fix. With `baseline`
     (losscli compare), a second --pred SOURCE read in step with the others, so that the inputs
-    both models share are read once: the pair (Result of inv, Result with --pred baseline)."""
+    both models share are read once: (Result of inv, Result with --pred baseline, and with
+    keep_samples each sample's (loss difference, weight) rows)."""
     from .inputs import Sources
 
     spec = _checked(inv)
@@ -150,10 +151,12 @@ def _paired(spec: LossSpec, inv: Invocation, blocks: Iterator) -> Iterator:
 
 
 class _Pair:
-    """Two accumulators fed in turn (the model's block, then the baseline's): the pair of Results."""
+    """Two accumulators fed in turn (the model's block, then the baseline's). With keep_samples,
+    each block's per-sample values are paired as they come, (model - baseline, weight), and not
+    kept twice. result(): (the model's Result, the baseline's, the pairs or None)."""
 
     def __init__(self, model: "_Accumulator", baseline: "_Accumulator") -> None:
-        self.accs, self.turn = (model, baseline), 0
+        self.accs, self.turn, self.pairs = (model, baseline), 0, []
 
     def __getattr__(self, name):  # whole, moments: the same for both
         return getattr(self.accs[0], name)
@@ -161,9 +164,17 @@ class _Pair:
     def add(self, *args, **kwargs) -> None:
         self.accs[self.turn].add(*args, **kwargs)
         self.turn = 1 - self.turn
+        model, baseline = (a.kept for a in self.accs)
+        if self.turn == 0 and model:  # both blocks are in
+            a, b = model.pop(), baseline.pop()
+            if a.shape[1] == 2 and not np.array_equal(a[:, 1], b[:, 1]):
+                raise UsageError("the two models' samples weigh differently; compare needs the same targets")
+            a[:, 0] -= b[:, 0]
+            self.pairs.append(a)
 
     def result(self, messages, gradient_of):
-        return tuple(a.result(messages, gradient_of) for a in self.accs)
+        new, old = (a.result(messages, gradient_of) for a in self.accs)
+        return new, old, np.concatenate(self.pairs) if self.pairs else None
 
 
 def _parts(functional, core, kwargs: dict, params: dict, reduction: str):

@@ -77,14 +77,51 @@ class Moments:
         return self
 
     def add(self, values: np.ndarray) -> None:
-        """Fold (n, k) per-sample values, the next ones in global order."""
+        """Fold (n, k) per-sample values, the next ones in global order: every whole chunk's
+        moments at once (two-pass, one NumPy call for all of them), then merged in order."""
         v = np.asarray(values, dtype=np.float64).reshape(-1, self.k)
         if self._carry.size:
             v = np.concatenate([self._carry, v])
         full = v.shape[0] - v.shape[0] % CHUNK
-        for start in range(0, full, CHUNK):
-            self.merge(Moments.of(v[start : start + CHUNK], self.m3 is not None))
+        if full:
+            chunks = v[:full].reshape(-1, CHUNK, self.k)
+            means = chunks.mean(axis=1)
+            d = chunks - means[:, None, :]
+            m2 = np.einsum("cni,cnj->cij", d, d)
+            m3 = np.einsum("cni,cnj,cnk->cijk", d, d, d) if self.m3 is not None else None
+            if self.k == 1:
+                self._merge_scalars(means[:, 0].tolist(), m2[:, 0, 0].tolist(),
+                                    None if m3 is None else m3[:, 0, 0, 0].tolist())
+            else:
+                for i in range(len(chunks)):
+                    c = Moments(self.k, m3 is not None)
+                    c.n, c.mean, c.m2 = CHUNK, means[i], m2[i]
+                    if m3 is not None:
+                        c.m3 = m3[i]
+                    self.merge(c)
         self._carry = v[full:].copy()
+
+    def _merge_scalars(self, means: list, m2s: list, m3s: list | None) -> None:
+        """merge() of one variable's CHUNK-sample chunks, in Python floats (a NumPy call per
+        chunk would cost more than the chunk's moments)."""
+        n, mean, m2 = self.n, float(self.mean[0]), float(self.m2[0, 0])
+        m3 = float(self.m3[0, 0, 0]) if self.m3 is not None else 0.0
+        nb = CHUNK
+        for i, (mb, m2b) in enumerate(zip(means, m2s)):
+            if n == 0:
+                n, mean, m2, m3 = nb, mb, m2b, (m3s[i] if m3s is not None else 0.0)
+                continue
+            total = n + nb
+            delta = mb - mean
+            if m3s is not None:
+                m3 = (m3 + m3s[i] + delta**3 * (n * nb * (n - nb) / total**2)
+                      + 3 * delta * (n * m2b - nb * m2) / total)
+            mean = mean + delta * (nb / total)
+            m2 = m2 + m2b + delta * delta * (n * nb / total)
+            n = total
+        self.n, self.mean, self.m2 = n, np.array([mean]), np.array([[m2]])
+        if self.m3 is not None:
+            self.m3 = np.array([[[m3]]])
 
     def flush(self) -> "Moments":
         if self._carry.shape[0]:
@@ -459,6 +496,15 @@ def _p_two_sided(null: np.ndarray, observed: float, adjustment: int) -> float:
     return float(min(1.0, 2 * min(less, greater)))
 
 
+def _abs_cubed_sum(x: np.ndarray) -> float:
+    """sum |x_i|^3, 2^20 values at a time (no temporaries the size of x)."""
+    total = 0.0
+    for i in range(0, len(x), 1 << 20):
+        a = np.abs(x[i : i + (1 << 20)])
+        total += float((a * a) @ a)
+    return total
+
+
 def _normal_p(total: float, s2: float, s3: float, abs3: float) -> tuple[float, float]:
     """(p, bound): the two-sided p-value of a sum of independent symmetric-or-centred terms with
     variance s2 and third absolute moments s3 * abs3 observed at `total`, from the normal law, and
@@ -478,8 +524,7 @@ def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int, alpha: float = 
     Monte Carlo error at p = alpha), the normal law of sum s_i d_i, whose variance given the
     |d_i| is sum d_i^2 exactly, with its Berry-Esseen error bound."""
     d = pairs[:, 0]
-    w = pairs[:, 1] if pairs.shape[1] == 2 else np.ones(len(d))
-    total_w = w.sum()
+    total_w = pairs[:, 1].sum() if pairs.shape[1] == 2 else len(d)
     observed = d.sum() / total_w if pairs.shape[1] == 2 else d.mean()
     n = len(d)
     if n <= EXACT_FLIPS:
@@ -487,7 +532,7 @@ def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int, alpha: float = 
         signs = 1.0 - 2.0 * ((patterns[:, None] >> np.arange(n)) & 1)
         null = (signs * d).sum(axis=1) / total_w if pairs.shape[1] == 2 else (signs * d).mean(axis=1)
         return {"p": _p_two_sided(null, observed, 0), "method": "exact", "flips": int(2**n), "mc_error": 0.0}
-    p, bound = _normal_p(float(d.sum()), float(d @ d), float(np.sum(np.abs(d) ** 3)), 1.0)
+    p, bound = _normal_p(float(d.sum()), float(d @ d), _abs_cubed_sum(d), 1.0)
     if n * resamples > MC_DRAWS or bound <= math.sqrt(alpha * (1 - alpha) / resamples):
         return {"p": p, "method": "normal", "flips": 0, "mc_error": 0.0, "error_bound": bound}
     g = np.random.Generator(np.random.Philox(key=[seed, 2**63]))
@@ -512,9 +557,8 @@ def paired_bootstrap_p(pairs: np.ndarray, resamples: int, seed: int) -> dict:
         b.add(pairs)
         return {"p": bootstrap_p(b), "method": "poisson", "resamples": resamples}
     d = pairs[:, 0]
-    w = pairs[:, 1] if k == 2 else np.ones(n)
-    u = d - (d.sum() / w.sum()) * w
-    p, bound = _normal_p(float(d.sum()), float(u @ u), float(np.sum(np.abs(u) ** 3)), _POISSON_ABS3)
+    u = d - (d.sum() / pairs[:, 1].sum()) * pairs[:, 1] if k == 2 else d - d.mean()
+    p, bound = _normal_p(float(d.sum()), float(u @ u), _abs_cubed_sum(u), _POISSON_ABS3)
     return {"p": p, "method": "normal", "resamples": 0, "error_bound": bound}
 
 

@@ -170,11 +170,12 @@ def test_shards_keyed_by_their_offset_add_up_to_the_whole(small_chunks):
 # --- BCa ----------------------------------------------------------------------------------------
 
 
-def test_third_moments_merge_as_two_pass():
-    x = np.random.default_rng(8).lognormal(size=(10000, 2)) + 1e3  # an offset: no cancellation either
+@pytest.mark.parametrize("k", [1, 2])
+def test_third_moments_merge_as_two_pass(k):
+    x = np.random.default_rng(8).lognormal(size=(20000, k)) + 1e3  # an offset: no cancellation either
     whole = stats.Moments.of(x, third=True)
-    for cuts in ([1, 4095, 4096, 9000], [17, 33, 5000], [9999]):
-        m = stats.Moments(2, third=True)
+    for cuts in ([1, 4095, 4096, 9000, 13000], [17, 33, 5000], [19999]):  # 4 chunks and a part, merged in turn
+        m = stats.Moments(k, third=True)
         for part in np.split(x, cuts):
             m.add(part)
         m.flush()

@@ -161,22 +161,16 @@ def _compare(spec: LossSpec, sources: dict, baseline: str, params: dict, setting
 
     inv = Invocation(spec.name, sources, params, ci=level, keep_samples=True, **settings)
     try:
-        new, old = run(inv, baseline=baseline)
+        new, old, pairs = run(inv, baseline=baseline)
     except LossCliError as e:  # whose input was refused: the baseline's alone says
         try:
             run(Invocation(spec.name, sources | {"pred": baseline}, params, **settings))
         except LossCliError as b:
             raise type(b)(b.render(registry.option_names(spec)).replace("--pred", "--baseline")) from None
         raise type(e)(e.render(registry.option_names(spec))) from None
-    a, b = new.sample_values, old.sample_values
-    if a.shape[1] == 2 and not np.array_equal(a[:, 1], b[:, 1]):
-        raise UsageError("the two models' samples weigh differently; compare needs the same targets")
-    k = 2 if a.shape[1] == 2 and not np.all(a[:, 1] == 1) else 1
-    pairs = np.empty((a.shape[0], k))
-    np.subtract(a[:, 0], b[:, 0], out=pairs[:, 0])
-    if k == 2:
-        pairs[:, 1] = a[:, 1]
-    del a, b
+    if pairs.shape[1] == 2 and np.all(pairs[:, 1] == 1):  # a ratio mean whose samples all weigh 1
+        pairs = pairs[:, :1]
+    k = pairs.shape[1]
     m = stats.Moments(k)
     m.add(pairs)
     boot = stats.paired_bootstrap_p(pairs, resamples, seed)
