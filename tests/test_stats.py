@@ -294,3 +294,17 @@ def test_bca_from_the_command_line_merges_across_shards(tmp_path):
     analytic = tmp_path / "t.json"
     analytic.write_text(run("l1", "-p", _text(x[300:]), "-t", _text(np.zeros(600)), "--ci", "0.95", "-f", "json").stdout)
     assert_one_error_line(losscli("merge", str(shards[0]), str(analytic)), ["bca"])
+
+
+def test_the_cost_table_script_runs(capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "bootstrap_cost.py"
+    spec = importlib.util.spec_from_file_location("bootstrap_cost", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--sizes", "1e3,2e3", "--resamples", "10,20", "--repeat", "1", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| N samples | B resamples | wall | CPU | ns per draw |" in out
+    assert out.count("\n| 1,000 |") == 2 and out.count("\n| 2,000 |") == 2
