@@ -96,6 +96,7 @@ def test_refusals_are_one_line():
     assert_one_error_line(losscli("compare", "mse", "--pred", "1,2", "--baseline", "1,2", "--target", "1,2",
                                   "--nope", "3"), ["--nope"])
     assert_one_error_line(losscli("compare", "nosuch", "--pred", "1", "--baseline", "1"), ["nosuch"])
+    assert_one_error_line(losscli("compare"), ["compare --help"])
 
 
 def test_compare_help_lists_the_losss_options():

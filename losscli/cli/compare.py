@@ -115,8 +115,7 @@ class CompareGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
 
-compare_app = typer.Typer(cls=CompareGroup, context_settings=_SETTINGS, rich_markup_mode=None,
-                          no_args_is_help=True)
+compare_app = typer.Typer(cls=CompareGroup, context_settings=_SETTINGS, rich_markup_mode=None)
 
 
 @compare_app.callback()
