@@ -34,6 +34,10 @@ Targets (ratio = losscli time / anchor time, so lower is better; "Nx faster" is 
            -f csv, -r none -f jsonl, --grad -f csv (informative); a 3 MB CSV read once (the
            opens of the file counted); the 10M plain reduction vs polars streaming (<= 1.1);
            JSON Lines vs pl.scan_ndjson (<= 1.5); a tiny inline call vs import numpy (<= 1.6).
+  stats    issue 13 (a group of its own): --ci analytic on the CSV vs its plain reduction (<= 1.15);
+           compare mse of the CSV's model with a baseline CSV of the same targets vs one plain
+           reduction (<= 2.2); --ci-method bootstrap and bca, --resamples 1000, on 100,000 rows
+           (<= 2 s; the N x B cost table is benchmarks/bootstrap_cost.py).
   datasets issue 11: mse on a Parquet file of --rows rows (2 float64 columns) vs
            pl.scan_parquet(...).collect(engine="streaming") (<= 1.1), peak RSS <= 200 MiB; the same
            over a glob of 8 Parquet shards of 4x --rows rows in all vs the polars query over the
@@ -81,7 +85,7 @@ from pathlib import Path
 
 PY = sys.executable
 TARGETS = ("csv", "startup", "npy", "none", "ce", "linear", "parsers", "blocks", "engine", "datasets", "dask",
-           "slices")
+           "slices", "stats")
 CLASSES = 100
 
 
@@ -99,7 +103,8 @@ def losscli_command() -> list[str]:
 # floor under every peak RSS it reports.
 
 FILES = {"parquet": ["mse_{n}.parquet"], "shards": [f"shards_{{n}}/part-{i}.parquet" for i in range(8)],
-         "csv": ["mse_{n}.csv"], "jsonl": ["mse_{n}.jsonl"], "npy": ["pred_{n}.npy", "target_{n}.npy"],
+         "csv": ["mse_{n}.csv"], "baseline": ["baseline_{n}.csv"], "jsonl": ["mse_{n}.jsonl"],
+         "npy": ["pred_{n}.npy", "target_{n}.npy"],
          "logits": [f"logits_{{n}}x{CLASSES}.npy", "labels_{n}.npy"], "groups": ["groups_{n}.csv"]}
 GROUPS = 1000
 
@@ -108,6 +113,14 @@ def generate(kind: str, n: int, outs: list[str]) -> None:
     import numpy as np
 
     rng = np.random.default_rng(n)
+    if kind == "baseline":  # a second model on the csv kind's targets (the same first draw): pred,target
+        target = rng.standard_normal(n)
+        pred = target + 0.1 * np.random.default_rng(n + 1).standard_normal(n)
+        with open(outs[0], "w") as f:
+            f.write("pred,target\n")
+            for i in range(0, n, 1_000_000):
+                f.writelines(f"{p!r},{t!r}\n" for p, t in zip(pred[i:i + 1_000_000].tolist(), target[i:i + 1_000_000].tolist()))
+        return
     if kind == "logits":
         np.save(outs[0], rng.standard_normal((n, CLASSES), dtype=np.float32) * 3)
         np.save(outs[1], rng.integers(0, CLASSES, n))
@@ -783,6 +796,58 @@ def bench_slices(a, L, data):
     compare("11 --by --ci", ci, plain, None, vs="plain reduction")
 
 
+def measure_cpu(cmds: list[Cmd], repeat: int) -> dict:
+    """measure(), and each command's median CPU time (user + sys of the reaped child, from
+    RUSAGE_CHILDREN): on a shared machine the CPU time says what the wall time cannot."""
+    live = [c for c in cmds if not c.missing]
+    for c in live:
+        c.run(capture=True)
+    live = [c for c in live if c.error is None]
+    cpu: dict = {c.name: [] for c in live}
+    for _ in range(repeat):
+        for c in live:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall, rss = c.run()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if c.error is None:
+                c.walls.append(wall)
+                c.rss.append(rss)
+                cpu[c.name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {name: statistics.median(t) for name, t in cpu.items() if t}
+
+
+def bench_stats(a, L, data):
+    """Issue 13's rows (confidence intervals, the bootstrap, compare), each against the plain
+    reduction it adds to, interleaved with it: --ci analytic on the CSV (<= 1.15), compare of the
+    CSV's model with a baseline model's CSV of the same targets (<= 2.2 of one model's plain
+    reduction), and --ci-method bootstrap --resamples 1000 on 100,000 samples (<= 2 s)."""
+    csv, = data_file(data, "csv", a.rows)
+    base, = data_file(data, "baseline", a.rows)
+    mse = [*L, "mse", "--pred", f"{csv}:pred", "--target", f"{csv}:target"]
+    plain = Cmd("plain reduction", [*mse, "-q"])
+    ci = Cmd("--ci analytic", [*mse, "--ci"], stdout_devnull=True)
+    pair = Cmd("compare", [*L, "compare", "mse", "--pred", f"{csv}:pred", "--baseline", f"{base}:pred", "--target",
+                           f"{csv}:target"], stdout_devnull=True)
+    measure([plain, ci, pair], a.repeat)
+    compare("13 --ci analytic", ci, plain, 1.15, vs="plain reduction")
+    compare("13 compare", pair, plain, 2.2, vs="plain reduction of one model")
+    small, = data_file(data, "csv", 100_000)
+    mse = [*L, "mse", "--pred", f"{small}:pred", "--target", f"{small}:target"]
+    plain = Cmd("plain, 100,000 rows", [*mse, "-q"])
+    boot = Cmd("bootstrap", [*mse, "--ci", "--ci-method", "bootstrap", "--resamples", "1000"], stdout_devnull=True)
+    bca = Cmd("bca", [*mse, "--ci", "--ci-method", "bca", "--resamples", "1000"], stdout_devnull=True)
+    cpu = measure_cpu([plain, boot, bca], a.repeat)
+    for cmd in (boot, bca):
+        wall = cmd.wall
+        ROWS.append([f"13 {cmd.name} 1e5 x 1000", "2 s (absolute)", fmt_time(wall), "2 s",
+                     "-" if wall is None else f"{wall / 2:.2f}", "<= 1", "ERROR" if cmd.error else verdict(
+                         None if wall is None else wall / 2, 1.0), f"CPU {fmt_time(cpu[cmd.name])}"])
+        compare(f"13 {cmd.name} 1e5 x 1000", cmd, plain, None, vs="plain reduction, 100,000 rows")
+    NOTES.append(f"13: CPU (user + sys) medians: " + ", ".join(f"{name} {fmt_time(t)}" for name, t in cpu.items()))
+    with open("/proc/loadavg") as f:
+        NOTES.append(f"13: load average {f.read().split()[0]} after the stats rows (the machine may be shared)")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=float, default=1e7, help="rows of the CSV and elements of the .npy pair (1e7)")
@@ -814,7 +879,8 @@ def main(argv=None) -> int:
     for name, bench in (("csv", bench_csv), ("startup", bench_startup), ("npy", bench_npy),
                         ("none", bench_none), ("ce", bench_ce), ("linear", bench_linear),
                         ("parsers", bench_parsers), ("blocks", bench_blocks), ("engine", bench_engine),
-                        ("datasets", bench_datasets), ("dask", bench_dask), ("slices", bench_slices)):
+                        ("datasets", bench_datasets), ("dask", bench_dask), ("slices", bench_slices),
+                        ("stats", bench_stats)):
         if name in only:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             out = bench(a, L, a.data)

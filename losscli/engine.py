@@ -59,8 +59,11 @@ class Invocation:
     by: str | None = None  # --by: group the samples by this SOURCE's keys ("target": the target's values)
 
 
-def run(inv: Invocation, sources=None):
-    """Compute `inv`; a LossCliError (exit 2) for anything the user can fix."""
+def run(inv: Invocation, sources=None, baseline: str | None = None):
+    """Compute `inv`; a LossCliError (exit 2) for anything the user can fix. With `baseline`
+    (losscli compare), a second --pred SOURCE read in step with the others, so that the inputs
+    both models share are read once: (Result of inv, Result with --pred baseline, and with
+    keep_samples each sample's (loss difference, weight) rows)."""
     from .inputs import Sources
 
     spec = _checked(inv)
@@ -75,12 +78,12 @@ def run(inv: Invocation, sources=None):
     while True:
         try:
             try:
-                return _run(spec, inv, sources, in_blocks=True, text_keys=text_keys)
+                return _run(spec, inv, sources, in_blocks=True, text_keys=text_keys, baseline=baseline)
             except _BlockError as e:
                 if not _rereadable(inv):  # a pipe is read once: say where its block starts
                     raise e.error from None
             # the core refused a block of a file: the whole input names the position in the whole
-            return _run(spec, inv, sources, in_blocks=False, text_keys=text_keys)
+            return _run(spec, inv, sources, in_blocks=False, text_keys=text_keys, baseline=baseline)
         except InputError as e:
             # --by's keys are words (a domain, a class name): read them as text, whole, and run again
             words = ("is not a number", "not inline numbers", "not numbers")
@@ -109,7 +112,7 @@ def _rereadable(inv: Invocation) -> bool:
     return all(p not in (None, "-") and os.path.isfile(p) for p in paths)
 
 
-def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool, text_keys=None):
+def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool, text_keys=None, baseline: str | None = None):
     functional = _functional()
     core = getattr(functional, spec.core)
     given = [a for a in spec.arrays if inv.sources.get(a.key) is not None]
@@ -124,8 +127,13 @@ def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool, text_keys=No
             slicer.preload(text_keys)
         if slicer.source() is not None:
             per_sample["--by"] = slicer.source()  # read with the other per-sample inputs, in the same blocks
+    if baseline is not None:
+        per_sample["--baseline"] = baseline
     blocks, streamed = _blocks(spec, inv, per_sample, sources, in_blocks)
     acc = _Accumulator(spec, inv, streamed, slicer)
+    if baseline is not None:
+        blocks = _paired(spec, inv, blocks)
+        acc = _Pair(acc, _Accumulator(spec, inv, streamed))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LossWarning)
         for offset, block in blocks:
@@ -160,6 +168,48 @@ def _run(spec: LossSpec, inv: Invocation, sources, in_blocks: bool, text_keys=No
             return _gradient(spec, functional, kwargs, params, inv.reduction, denominator, grad_map)
 
     return acc.result(messages, gradient_of)
+
+
+def _paired(spec: LossSpec, inv: Invocation, blocks: Iterator) -> Iterator:
+    """Each block twice, for losscli compare: the model's rows, then the same rows with the
+    baseline's as --pred (_Pair's accumulators take them in turn). --nan-policy applies to the
+    block first, so that a sample dropped for one model is dropped for both."""
+    for offset, block in blocks:
+        block, _ = _policy(spec, inv, block, offset)
+        if block["--baseline"].shape != block["--pred"].shape:
+            raise UsageError(f"--baseline has shape {shape_text(block['--baseline'].shape)} but --pred has "
+                             f"{shape_text(block['--pred'].shape)}: the two models must give the same samples")
+        baseline = dict(block)
+        baseline["--pred"] = baseline.pop("--baseline")
+        yield offset, {flag: a for flag, a in block.items() if flag != "--baseline"}
+        yield offset, baseline
+
+
+class _Pair:
+    """Two accumulators fed in turn (the model's block, then the baseline's). With keep_samples,
+    each block's per-sample values are paired as they come, (model - baseline, weight), and not
+    kept twice. result(): (the model's Result, the baseline's, the pairs or None)."""
+
+    def __init__(self, model: "_Accumulator", baseline: "_Accumulator") -> None:
+        self.accs, self.turn, self.pairs = (model, baseline), 0, []
+
+    def __getattr__(self, name):  # whole, moments: the same for both
+        return getattr(self.accs[0], name)
+
+    def add(self, *args, **kwargs) -> None:
+        self.accs[self.turn].add(*args, **kwargs)
+        self.turn = 1 - self.turn
+        model, baseline = (a.kept for a in self.accs)
+        if self.turn == 0 and model:  # both blocks are in
+            a, b = model.pop(), baseline.pop()
+            if a.shape[1] == 2 and not np.array_equal(a[:, 1], b[:, 1]):
+                raise UsageError("the two models' samples weigh differently; compare needs the same targets")
+            a[:, 0] -= b[:, 0]
+            self.pairs.append(a)
+
+    def result(self, messages, gradient_of):
+        new, old = (a.result(messages, gradient_of) for a in self.accs)
+        return new, old, np.concatenate(self.pairs) if self.pairs else None
 
 
 def _parts(functional, core, kwargs: dict, params: dict, reduction: str):
@@ -220,8 +270,8 @@ def _checked_ci(spec: LossSpec, inv: Invocation) -> None:
     if inv.reduction not in ("mean", "batchmean"):
         raise UsageError(f"--ci is an interval of a mean over samples; --reduction {inv.reduction} has none "
                          "(use -r mean)")
-    if inv.ci_method not in ("analytic", "bootstrap"):
-        raise UsageError(f"--ci-method is analytic or bootstrap, got {inv.ci_method!r}")
+    if inv.ci_method not in ("analytic", "bootstrap", "bca"):
+        raise UsageError(f"--ci-method is analytic, bootstrap or bca, got {inv.ci_method!r}")
     if inv.resamples < 2:
         raise UsageError(f"--resamples must be at least 2, got {inv.resamples}")
     if inv.sample_offset < 0:
@@ -475,10 +525,10 @@ class _Accumulator:
         if inv.ci is not None:
             from .stats import Moments
 
-            self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1)
+            self.moments = Moments(2 if spec.core in ("nll_loss", "cross_entropy") else 1, third=inv.ci_method == "bca")
         self.kept = [] if inv.keep_samples and inv.ci is not None else None
         self.boot = None
-        if inv.ci is not None and inv.ci_method == "bootstrap":
+        if inv.ci is not None and inv.ci_method in ("bootstrap", "bca"):
             from .stats import Bootstrap
 
             self.boot = Bootstrap(self.moments.k, inv.resamples, inv.seed, inv.sample_offset)
@@ -565,11 +615,10 @@ class _Accumulator:
             return None
         m = self.moments.flush()
         if m.k == 2 and self.unit_weights:  # every weight 1: the plain t interval of the x's
-            plain = stats.Moments(1)
-            plain.n, plain.mean, plain.m2 = m.n, m.mean[:1].copy(), m.m2[:1, :1].copy()
-            m = plain
+            m = m.first()
         if self.boot is not None:
-            return stats.bootstrap_interval(m, self.boot, self.inv.ci)
+            bootstrap = stats.bca_interval if self.inv.ci_method == "bca" else stats.bootstrap_interval
+            return bootstrap(m, self.boot, self.inv.ci)
         return stats.interval(m, self.inv.ci)
 
     def _columns(self, raw: dict, elements: np.ndarray) -> dict:

@@ -25,64 +25,131 @@ CHUNK = 4096  # samples per chunk of the streamed moments
 
 class Moments:
     """n, the means and the centred co-moment matrix of k per-sample variables (k = 1 or 2),
-    merged by Chan et al.'s formula; add() buffers samples into CHUNK-aligned chunks."""
+    merged by Chan et al.'s formula, and with `third` the centred third co-moments (Pebay's
+    merge: BCa's acceleration); add() buffers samples into CHUNK-aligned chunks."""
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, third: bool = False) -> None:
         self.k = k
         self.n = 0
         self.mean = np.zeros(k)
         self.m2 = np.zeros((k, k))
+        self.m3 = np.zeros((k, k, k)) if third else None
         self._carry = np.empty((0, k))
 
     @classmethod
-    def of(cls, values: np.ndarray) -> "Moments":
+    def of(cls, values: np.ndarray, third: bool = False) -> "Moments":
         """The moments of (n, k) values, two-pass."""
         values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-        m = cls(values.shape[1])
+        m = cls(values.shape[1], third)
         m.n = values.shape[0]
         if m.n:
             m.mean = values.mean(axis=0)
             d = values - m.mean
             m.m2 = d.T @ d
+            if third:
+                m.m3 = np.einsum("ni,nj,nk->ijk", d, d, d)
         return m
 
     def merge(self, other: "Moments") -> "Moments":
-        """The moments of both sets (Chan, Golub and LeVeque 1979, pairwise)."""
+        """The moments of both sets (Chan, Golub and LeVeque 1979, pairwise; the third
+        co-moments by Pebay 2008, eq. 3.8)."""
+        if (self.m3 is None) != (other.m3 is None):
+            raise ValueError("moments with and without third co-moments do not merge")
         if other.n == 0:
             return self
         if self.n == 0:
             self.n, self.mean, self.m2 = other.n, other.mean.copy(), other.m2.copy()
+            self.m3 = None if other.m3 is None else other.m3.copy()
             return self
-        n = self.n + other.n
+        na, nb = self.n, other.n
+        n = na + nb
         delta = other.mean - self.mean
-        self.mean = self.mean + delta * (other.n / n)
-        self.m2 = self.m2 + other.m2 + np.outer(delta, delta) * (self.n * other.n / n)
+        if self.m3 is not None:
+            # sym(M ⊗ d)_ijk = M_ij d_k + M_ik d_j + M_jk d_i, with M = na M2b - nb M2a
+            c = na * other.m2 - nb * self.m2
+            sym = (np.einsum("ij,k->ijk", c, delta) + np.einsum("ik,j->ijk", c, delta)
+                   + np.einsum("jk,i->ijk", c, delta))
+            cube = np.einsum("i,j,k->ijk", delta, delta, delta)
+            self.m3 = self.m3 + other.m3 + cube * (na * nb * (na - nb) / n**2) + sym / n
+        self.mean = self.mean + delta * (nb / n)
+        self.m2 = self.m2 + other.m2 + np.outer(delta, delta) * (na * nb / n)
         self.n = n
         return self
 
     def add(self, values: np.ndarray) -> None:
-        """Fold (n, k) per-sample values, the next ones in global order."""
+        """Fold (n, k) per-sample values, the next ones in global order: every whole chunk's
+        moments at once (two-pass, one NumPy call for all of them), then merged in order."""
         v = np.asarray(values, dtype=np.float64).reshape(-1, self.k)
         if self._carry.size:
             v = np.concatenate([self._carry, v])
         full = v.shape[0] - v.shape[0] % CHUNK
-        for start in range(0, full, CHUNK):
-            self.merge(Moments.of(v[start : start + CHUNK]))
+        if full:
+            chunks = v[:full].reshape(-1, CHUNK, self.k)
+            means = chunks.mean(axis=1)
+            d = chunks - means[:, None, :]
+            m2 = np.einsum("cni,cnj->cij", d, d)
+            m3 = np.einsum("cni,cnj,cnk->cijk", d, d, d) if self.m3 is not None else None
+            if self.k == 1:
+                self._merge_scalars(means[:, 0].tolist(), m2[:, 0, 0].tolist(),
+                                    None if m3 is None else m3[:, 0, 0, 0].tolist())
+            else:
+                for i in range(len(chunks)):
+                    c = Moments(self.k, m3 is not None)
+                    c.n, c.mean, c.m2 = CHUNK, means[i], m2[i]
+                    if m3 is not None:
+                        c.m3 = m3[i]
+                    self.merge(c)
         self._carry = v[full:].copy()
+
+    def _merge_scalars(self, means: list, m2s: list, m3s: list | None) -> None:
+        """merge() of one variable's CHUNK-sample chunks, in Python floats (a NumPy call per
+        chunk would cost more than the chunk's moments)."""
+        n, mean, m2 = self.n, float(self.mean[0]), float(self.m2[0, 0])
+        m3 = float(self.m3[0, 0, 0]) if self.m3 is not None else 0.0
+        nb = CHUNK
+        for i, (mb, m2b) in enumerate(zip(means, m2s)):
+            if n == 0:
+                n, mean, m2, m3 = nb, mb, m2b, (m3s[i] if m3s is not None else 0.0)
+                continue
+            total = n + nb
+            delta = mb - mean
+            if m3s is not None:
+                m3 = (m3 + m3s[i] + delta**3 * (n * nb * (n - nb) / total**2)
+                      + 3 * delta * (n * m2b - nb * m2) / total)
+            mean = mean + delta * (nb / total)
+            m2 = m2 + m2b + delta * delta * (n * nb / total)
+            n = total
+        self.n, self.mean, self.m2 = n, np.array([mean]), np.array([[m2]])
+        if self.m3 is not None:
+            self.m3 = np.array([[[m3]]])
 
     def flush(self) -> "Moments":
         if self._carry.shape[0]:
-            self.merge(Moments.of(self._carry))
+            self.merge(Moments.of(self._carry, self.m3 is not None))
             self._carry = np.empty((0, self.k))
         return self
 
+    def first(self) -> "Moments":
+        """The moments of the first variable alone (a ratio whose denominators are all 1)."""
+        self.flush()
+        m = Moments(1, self.m3 is not None)
+        m.n, m.mean, m.m2 = self.n, self.mean[:1].copy(), self.m2[:1, :1].copy()
+        if self.m3 is not None:
+            m.m3 = self.m3[:1, :1, :1].copy()
+        return m
+
     def to_json(self) -> dict:
-        return {"n": self.n, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
+        out = {"n": self.n, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
+        if self.m3 is not None:
+            out["m3"] = self.m3.tolist()
+        return out
 
     @classmethod
     def from_json(cls, obj: dict) -> "Moments":
-        m = cls(len(obj["mean"]))
+        m = cls(len(obj["mean"]), "m3" in obj)
         m.n, m.mean, m.m2 = int(obj["n"]), np.array(obj["mean"], float), np.array(obj["m2"], float)
+        if "m3" in obj:
+            m.m3 = np.array(obj["m3"], float)
         return m
 
 
@@ -90,27 +157,61 @@ class Moments:
 # (P(X > 13) < 2^-32, so no draw exceeds 14)
 _POISSON_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(14)])
 _POISSON_THRESHOLDS = np.minimum(np.floor(_POISSON_CDF * 2.0**32), 2.0**32 - 1).astype(np.uint32)
-# the draw of each of the 65536 cells of the top 16 bits; the 8 cells a threshold falls in are
-# resolved on all 32 bits: the same draws as searchsorted on every uniform, ~3x faster
-_CELLS = np.arange(65536, dtype=np.uint64) << np.uint64(16)
+# A uniform's top byte (its cell) decides its draw unless a threshold falls inside the cell: 5 of
+# the 256 cells (94, 188, 235, 251, 255), 2% of draws. bytes.translate maps every cell to its draw,
+# or to SPLIT; a split draw takes 24 more bits (the next words of the same generator, in row-major
+# order) and is resolved on all 32. The same law as inverting 32-bit uniforms, from ~8.5 random bits
+# a draw instead of 32, and no per-element gather.
+SPLIT = 255
+_CELLS = np.arange(256, dtype=np.uint64) << np.uint64(24)
 _CELL_LOW = np.searchsorted(_POISSON_THRESHOLDS, _CELLS.astype(np.uint32), side="right")
-_CELL_SPLIT = _CELL_LOW != np.searchsorted(_POISSON_THRESHOLDS, (_CELLS + np.uint64(65535)).astype(np.uint32),
-                                           side="right")
-_CELL_DRAW = _CELL_LOW.astype(np.uint8)
+_CELL_HIGH = np.searchsorted(_POISSON_THRESHOLDS, (_CELLS + np.uint64(2**24 - 1)).astype(np.uint32), side="right")
+_CELL_TABLE = bytes(np.where(_CELL_LOW == _CELL_HIGH, _CELL_LOW, SPLIT).astype(np.uint8).tolist())
+TILE = 64  # rows of weights converted to float64 at a time: 64 x B doubles stay in the L2 cache
+
+
+def poisson_counts(seed: int, chunk: int, resamples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The Poisson(1) bootstrap weights of the samples chunk*CHUNK .. +CHUNK as (counts, where,
+    draws): the (CHUNK, resamples) uint8 draws with SPLIT at the flat positions `where` (ascending),
+    whose draws are `draws`. Philox, a counter-based generator, keyed by (seed, chunk): a sample's
+    draws depend on the seed and its global index only, never on blocks, shards or workers."""
+    n = CHUNK * resamples
+    bits = np.random.Philox(key=[seed, chunk])
+    cells = bits.random_raw(-(-n // 8)).tobytes()
+    counts = np.frombuffer(cells.translate(_CELL_TABLE), np.uint8, count=n)
+    where = np.flatnonzero(counts == SPLIT)
+    low = bits.random_raw(where.size) & np.uint64(2**24 - 1)
+    u = (np.frombuffer(cells, np.uint8, count=n)[where].astype(np.uint64) << np.uint64(24)) | low
+    draws = np.searchsorted(_POISSON_THRESHOLDS, u.astype(np.uint32), side="right").astype(np.uint8)
+    return counts.reshape(CHUNK, resamples), where, draws
 
 
 def poisson_weights(seed: int, chunk: int, resamples: int) -> np.ndarray:
-    """(CHUNK, resamples) Poisson(1) bootstrap weights of the samples chunk*CHUNK .. +CHUNK:
-    Philox, a counter-based generator, keyed by (seed, chunk), so a sample's draws depend on
-    the seed and its global index only, never on blocks, shards or workers."""
-    g = np.random.Generator(np.random.Philox(key=[seed, chunk]))
-    u = g.integers(0, 2**32, size=(CHUNK, resamples), dtype=np.uint32)
-    cell = u >> np.uint32(16)
-    w = _CELL_DRAW[cell]
-    split = _CELL_SPLIT[cell]
-    if split.any():
-        w[split] = np.searchsorted(_POISSON_THRESHOLDS, u[split], side="right")
-    return w.astype(np.float64)
+    """(CHUNK, resamples) float64 Poisson(1) weights of a chunk (poisson_counts, resolved)."""
+    counts, where, draws = poisson_counts(seed, chunk, resamples)
+    w = counts.astype(np.float64)
+    w.flat[where] = draws
+    return w
+
+
+def weighted_sums(seed: int, chunk: int, resamples: int, x: np.ndarray, first: int) -> np.ndarray:
+    """x.T @ poisson_weights(seed, chunk, resamples)[first : first + len(x)] for (n, k) values
+    x of the chunk's samples first.., without the (CHUNK, resamples) float64 matrix: TILE rows
+    at a time, so a fold costs a generator's bits, a translate, and a BLAS product per tile."""
+    counts, where, draws = poisson_counts(seed, chunk, resamples)
+    out = np.zeros((x.shape[1], resamples))
+    stop = first + x.shape[0]
+    tile = min(TILE, CHUNK)
+    buf = np.empty((tile, resamples))
+    xt = np.ascontiguousarray(x.T)
+    for r0 in range(first - first % tile, stop, tile):
+        a, r1 = max(r0, first), min(r0 + tile, stop)
+        w = buf[: r1 - a]
+        np.copyto(w, counts[a:r1])
+        i, j = np.searchsorted(where, [a * resamples, r1 * resamples])
+        w.flat[where[i:j] - a * resamples] = draws[i:j]
+        out += xt[:, a - first : r1 - first] @ w
+    return out
 
 
 class Bootstrap:
@@ -142,9 +243,10 @@ class Bootstrap:
         if not v.shape[0]:
             return
         chunk, first = divmod(self.start, CHUNK)
-        w = poisson_weights(self.seed, chunk, self.resamples)[first : first + v.shape[0]]
-        self.num += v[:, 0] @ w
-        self.den += (v[:, 1] @ w) if self.k == 2 else w.sum(axis=0)
+        x = v if self.k == 2 else np.column_stack([v[:, 0], np.ones(v.shape[0])])  # den: sum_i w_ib
+        num, den = weighted_sums(self.seed, chunk, self.resamples, x, first)
+        self.num += num
+        self.den += den
 
     def flush(self) -> "Bootstrap":
         if self._carry.shape[0]:
@@ -188,6 +290,54 @@ def bootstrap_interval(m: Moments, b: Bootstrap, level: float) -> dict:
         low, high = (float(q) for q in np.percentile(est, [100 * alpha, 100 * (1 - alpha)]))
         se = float(np.std(est, ddof=1))
     return ci | {"low": low, "high": high, "se": se, "method": "bootstrap"}
+
+
+def acceleration(m: Moments) -> float:
+    """BCa's acceleration a = sum(U_i^3) / (6 (sum U_i^2)^1.5) over the jackknife's influence
+    values U_i (Efron and Tibshirani 1993, 14.15). A mean's are x_i - mean exactly, so a is the
+    moments' m3 / (6 m2^1.5); a ratio mean's, (X - x_i) / (W - w_i) left out, are
+    u_i = (x_i - xbar) - R (w_i - wbar) to first order in w_i / W (the influence function: its
+    relative error is at most max w_i / W, negligible beside a's own sampling error), so a is a
+    polynomial in the streamed co-moments too. One pass either way."""
+    m.flush()
+    if m.k == 1:
+        s2, s3 = m.m2[0, 0], m.m3[0, 0, 0]
+    else:
+        xbar, wbar = m.mean
+        r = xbar / wbar if wbar else math.nan
+        c, t = m.m2, m.m3
+        s2 = c[0, 0] - 2 * r * c[0, 1] + r * r * c[1, 1]
+        s3 = t[0, 0, 0] - 3 * r * t[0, 0, 1] + 3 * r * r * t[0, 1, 1] - r**3 * t[1, 1, 1]
+    return float(s3 / (6 * s2**1.5)) if s2 > 0 else math.nan
+
+
+def normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2))
+
+
+def bca_interval(m: Moments, b: Bootstrap, level: float) -> dict:
+    """The bias-corrected and accelerated interval (as scipy.stats.bootstrap's method="BCa"):
+    the resamples' percentiles at Phi(z0 + (z0 + z) / (1 - a (z0 + z))) for z = -/+ the normal
+    quantile of (1 - level) / 2, where z0 is the normal quantile of the share of resamples below
+    the estimate (ties count half) and a the acceleration."""
+    ci = bootstrap_interval(m, b, level)
+    est = b.estimates()
+    est = est[np.isfinite(est)]
+    m.flush()
+    theta = float(m.mean[0]) if m.k == 1 else float(m.mean[0] / m.mean[1]) if m.mean[1] else math.nan
+    a = acceleration(m)
+    if est.size < 2 or not math.isfinite(theta) or not math.isfinite(a):
+        return ci | {"low": math.nan, "high": math.nan, "method": "bca"}
+    z0 = normal_quantile((np.count_nonzero(est < theta) + np.count_nonzero(est <= theta)) / (2 * est.size))
+    z = normal_quantile((1 - level) / 2)
+    shares = []
+    for zz in (z, -z):
+        q = z0 + zz
+        shares.append(normal_cdf(z0 + q / (1 - a * q)) if math.isfinite(z0) else math.nan)
+    if not all(math.isfinite(s) for s in shares):
+        return ci | {"low": math.nan, "high": math.nan, "method": "bca"}
+    low, high = (float(q) for q in np.percentile(est, [100 * shares[0], 100 * shares[1]]))
+    return ci | {"low": low, "high": high, "method": "bca"}
 
 
 def interval(m: Moments, level: float) -> dict:
@@ -331,6 +481,9 @@ def t_quantile(p: float, df: int) -> float:
 # --- paired comparison -----------------------------------------------------------------------
 
 EXACT_FLIPS = 20  # at most this many samples: every one of the 2^N sign flips is enumerated
+MC_DRAWS = 1 << 27  # a Monte Carlo test draws at most N x B signs or weights (~0.5 s); beyond, the normal one
+BERRY_ESSEEN = 0.56  # Shevtsova (2010): sup |P(S <= x s) - Phi(x)| <= 0.56 sum E|X_i|^3 / s^3, independent X_i
+_POISSON_ABS3 = sum(abs(k - 1) ** 3 * math.exp(-1) / math.factorial(k) for k in range(40))  # E|w - 1|^3, w ~ Poisson(1)
 
 
 def _p_two_sided(null: np.ndarray, observed: float, adjustment: int) -> float:
@@ -343,14 +496,35 @@ def _p_two_sided(null: np.ndarray, observed: float, adjustment: int) -> float:
     return float(min(1.0, 2 * min(less, greater)))
 
 
-def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
+def _abs_cubed_sum(x: np.ndarray) -> float:
+    """sum |x_i|^3, 2^20 values at a time (no temporaries the size of x)."""
+    total = 0.0
+    for i in range(0, len(x), 1 << 20):
+        a = np.abs(x[i : i + (1 << 20)])
+        total += float((a * a) @ a)
+    return total
+
+
+def _normal_p(total: float, s2: float, s3: float, abs3: float) -> tuple[float, float]:
+    """(p, bound): the two-sided p-value of a sum of independent symmetric-or-centred terms with
+    variance s2 and third absolute moments s3 * abs3 observed at `total`, from the normal law, and
+    Berry-Esseen's bound on its error (twice the bound on the CDF: two tails)."""
+    if not s2 > 0:
+        return (1.0 if total == 0 else 0.0), 0.0
+    p = math.erfc(abs(total) / math.sqrt(2 * s2))
+    return p, min(1.0, 2 * BERRY_ESSEEN * abs3 * s3 / s2**1.5)
+
+
+def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int, alpha: float = 0.05) -> dict:
     """The paired permutation test of a mean difference: the signs of the per-sample differences
     d_i flipped at random (sum s_i d_i / sum w_i). Exact over all 2^N flips for N <= EXACT_FLIPS
-    (equal to scipy.stats.permutation_test's exact p-value), else `resamples` random flips from
-    Philox keyed by the seed, with the p-value's Monte Carlo standard error."""
+    (equal to scipy.stats.permutation_test's exact p-value); else `resamples` random flips from
+    Philox keyed by the seed, with the p-value's Monte Carlo standard error; or, where that would
+    draw more than MC_DRAWS signs or where it is the more accurate (its error bound below the
+    Monte Carlo error at p = alpha), the normal law of sum s_i d_i, whose variance given the
+    |d_i| is sum d_i^2 exactly, with its Berry-Esseen error bound."""
     d = pairs[:, 0]
-    w = pairs[:, 1] if pairs.shape[1] == 2 else np.ones(len(d))
-    total_w = w.sum()
+    total_w = pairs[:, 1].sum() if pairs.shape[1] == 2 else len(d)
     observed = d.sum() / total_w if pairs.shape[1] == 2 else d.mean()
     n = len(d)
     if n <= EXACT_FLIPS:
@@ -358,6 +532,9 @@ def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
         signs = 1.0 - 2.0 * ((patterns[:, None] >> np.arange(n)) & 1)
         null = (signs * d).sum(axis=1) / total_w if pairs.shape[1] == 2 else (signs * d).mean(axis=1)
         return {"p": _p_two_sided(null, observed, 0), "method": "exact", "flips": int(2**n), "mc_error": 0.0}
+    p, bound = _normal_p(float(d.sum()), float(d @ d), _abs_cubed_sum(d), 1.0)
+    if n * resamples > MC_DRAWS or bound <= math.sqrt(alpha * (1 - alpha) / resamples):
+        return {"p": p, "method": "normal", "flips": 0, "mc_error": 0.0, "error_bound": bound}
     g = np.random.Generator(np.random.Philox(key=[seed, 2**63]))
     null = np.empty(resamples)
     step = max(1, (1 << 22) // n)
@@ -367,6 +544,22 @@ def sign_flip_test(pairs: np.ndarray, resamples: int, seed: int) -> dict:
         null[start : start + m] = (signs @ d) / total_w if pairs.shape[1] == 2 else (signs @ d) / n
     p = _p_two_sided(null, observed, 1)
     return {"p": p, "method": "monte carlo", "flips": resamples, "mc_error": math.sqrt(p * (1 - p) / resamples)}
+
+
+def paired_bootstrap_p(pairs: np.ndarray, resamples: int, seed: int) -> dict:
+    """The paired bootstrap's p-value of "no difference" (bootstrap_p) from `resamples` Poisson
+    resamples of the pairs; beyond MC_DRAWS weights, from the normal law of the ideal bootstrap's
+    linearised statistic sum (w_i - 1) u_i / W, u_i = d_i - R w_i (variance sum u_i^2 / W^2, as
+    Var w_i = 1), with its Berry-Esseen bound (to first order in 1 / N)."""
+    n, k = pairs.shape
+    if n * resamples <= MC_DRAWS:
+        b = Bootstrap(k, resamples, seed)
+        b.add(pairs)
+        return {"p": bootstrap_p(b), "method": "poisson", "resamples": resamples}
+    d = pairs[:, 0]
+    u = d - (d.sum() / pairs[:, 1].sum()) * pairs[:, 1] if k == 2 else d - d.mean()
+    p, bound = _normal_p(float(d.sum()), float(u @ u), _abs_cubed_sum(u), _POISSON_ABS3)
+    return {"p": p, "method": "normal", "resamples": 0, "error_bound": bound}
 
 
 def bootstrap_p(b: Bootstrap) -> float:

@@ -94,5 +94,85 @@ def test_refusals_are_one_line(entry):
     assert_one_error_line(entry("compare", "mse", "--pred", "1,2,3", "--baseline", "1,2", "--target", "1,2,3"),
                           ["--baseline"])
     assert_one_error_line(entry("compare", "mse", "--pred", "1,2", "--baseline", "1,2", "--target", "1,2",
-                                "--nope", "3"), ["--nope"])
+                                  "--nope", "3"), ["--nope"])
     assert_one_error_line(entry("compare", "nosuch", "--pred", "1", "--baseline", "1"), ["nosuch"])
+    assert_one_error_line(entry("compare"), ["compare --help"])
+
+
+def test_compare_help_lists_the_losss_options():
+    mse = run("compare", "mse", "--help").stdout
+    for option in ("--pred", "--baseline", "--target", "--reduction", "--ci", "--alpha", "--fail-if-worse", "--seed",
+                   "--nan-policy", "The new model's predictions"):
+        assert option in mse, option
+    ce = run("compare", "cross-entropy", "--help").stdout
+    for option in ("--weight", "--ignore-index", "--label-smoothing"):
+        assert option in ce, option
+    assert "--ignore-index" not in mse
+    focal = run("compare", "focal", "--help").stdout  # its own --alpha; the gates' level is --gate-alpha
+    assert "--alpha " in focal and "--gate-alpha" in focal and "--alpha, --gate-alpha" not in focal
+    listing = run("compare", "--help").stdout
+    assert "Usage: losscli compare [OPTIONS] COMMAND" in listing and "lists the loss's options" in listing
+    assert "\n  mse " in listing and "\n  cross-entropy " in listing and "\n  cosine-embedding " not in listing
+
+
+def test_a_losss_own_options_reach_it_and_the_gate_level_is_separate(entry):
+    rng = np.random.default_rng(7)
+    new, old, y = rng.normal(size=30), rng.normal(size=30), rng.integers(0, 2, size=30).astype(float)
+    args = ["--pred", _text(new), "--baseline", _text(old), "--target", _text(y), "--alpha", "0.9", "-f", "json"]
+    obj = json.loads(run("compare", "focal", *args).stdout)
+    one = json.loads(run("focal", "--pred", _text(new), "--target", _text(y), "--alpha", "0.9", "-f", "json").stdout)
+    assert obj["value"] == one["value"] and obj["params"]["alpha"] == 0.9
+    gated = entry("compare", "focal", *args[:-2], "--gate-alpha", "0.5", "--fail-unless-better")
+    assert gated.returncode == 1 and "needs < 0 with p < 0.5" in gated.stderr, gated.stderr
+    assert_one_error_line(entry("compare", "cosine-embedding", "--pred", "1"), ["cosine-embedding", "--pred"])
+
+
+def test_the_baseline_is_named_in_its_errors(entry):
+    assert_one_error_line(entry("compare", "bce", "--pred", "0.2,0.5", "--baseline", "0.2,1.5", "--target", "1,0"),
+                          ["--baseline", "[0, 1]"])
+    assert_one_error_line(entry("compare", "bce", "--pred", "0.2,5", "--baseline", "0.2,0.5", "--target", "1,0"),
+                          ["--pred", "[0, 1]"])
+
+
+def test_the_normal_sign_flip_test_is_within_its_bound_of_the_permutation_test(monkeypatch):
+    """Above MC_DRAWS the sign-flip p-value comes from the normal law of sum s_i d_i (variance
+    sum d_i^2 given the |d_i|): within its Berry-Esseen bound of scipy's permutation test (20,000
+    random flips, whose own Monte Carlo error is added)."""
+    rng = np.random.default_rng(1)
+    d = rng.standard_t(5, size=(2000, 1)) + 0.05
+    monkeypatch.setattr(stats, "MC_DRAWS", 0)
+    ours = stats.sign_flip_test(d, 1000, 0)
+    ref = scipy_stats.permutation_test((d[:, 0],), np.mean, permutation_type="samples", n_resamples=20000,
+                                       vectorized=True, rng=np.random.default_rng(0))
+    assert ours["method"] == "normal" and 0 < ours["error_bound"] < 0.1
+    assert abs(ours["p"] - ref.pvalue) <= ours["error_bound"] + 4 * np.sqrt(ref.pvalue * (1 - ref.pvalue) / 20000)
+    assert 0.01 < ref.pvalue < 0.5  # a p-value where the approximation matters
+    assert abs(ours["p"] - ref.pvalue) < 0.02
+
+
+def test_the_normal_bootstrap_p_is_within_its_bound_of_the_resampled_one(monkeypatch):
+    rng = np.random.default_rng(2)
+    w = rng.integers(1, 4, size=3000).astype(float)
+    pairs = np.stack([w * (rng.standard_t(5, size=3000) - 0.05), w], axis=1)
+    resampled = stats.paired_bootstrap_p(pairs, 20000, 3)
+    monkeypatch.setattr(stats, "MC_DRAWS", 0)
+    normal = stats.paired_bootstrap_p(pairs, 20000, 3)
+    assert resampled["method"] == "poisson" and normal["method"] == "normal"
+    p = resampled["p"]
+    assert 0.01 < p < 0.5
+    assert abs(normal["p"] - p) <= normal["error_bound"] + 4 * np.sqrt(p * (1 - p) / 20000)
+    assert abs(normal["p"] - p) < 0.02  # the bound is a guarantee; the approximation is much closer
+
+
+def test_large_sets_state_the_method_of_both_p_values(monkeypatch):
+    target = np.linspace(0, 1, 300)
+    args = ["compare", "l1", "--pred", _text(target + 0.01), "--baseline", _text(target + 0.02), "--target",
+            _text(target), "-f", "json"]
+    small = json.loads(run(*args).stdout)
+    assert small["permutation"]["method"] == "monte carlo" and small["bootstrap"] == {"method": "poisson", "resamples": 1000}
+    monkeypatch.setattr(stats, "MC_DRAWS", 1000)
+    large = json.loads(run(*args).stdout)
+    assert large["permutation"]["method"] == "normal" and large["bootstrap"]["method"] == "normal"
+    assert large["p_value"]["permutation"] < 1e-10 and large["ci"] == small["ci"]
+    text = run(*args[:-2]).stdout
+    assert "normal approximation, error at most" in text

@@ -83,7 +83,7 @@ _SETTINGS = {  # key -> (Invocation field or gate, type, choices)
     "nan-policy": ("nan_policy", str, ("propagate", "raise", "omit")), "delimiter": ("delimiter", str, None),
     "broadcast": ("broadcast", bool, None), "fail-above": ("fail_above", float, None),
     "fail-below": ("fail_below", float, None), "expect": ("expect", float, None), "rtol": ("rtol", float, None),
-    "atol": ("atol", float, None), "ci": ("ci", float, None), "ci-method": ("ci_method", str, ("analytic", "bootstrap")),
+    "atol": ("atol", float, None), "ci": ("ci", float, None), "ci-method": ("ci_method", str, ("analytic", "bootstrap", "bca")),
     "resamples": ("resamples", int, None), "seed": ("seed", int, None), "sample-offset": ("sample_offset", int, None),
     "by": ("by", str, None),
 }

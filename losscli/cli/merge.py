@@ -165,7 +165,7 @@ def _merged_ci(results: list[tuple[str, dict]]):
     """(moments, ci, bootstrap) of the whole from the shards' --ci moments (Chan's merge, in
     the order given) and bootstrap sums (added: each shard drew its samples' weights by their
     global index, --sample-offset), or Nones when no shard has an interval."""
-    from ..stats import Bootstrap, Moments, bootstrap_interval, interval
+    from ..stats import Bootstrap, Moments, bca_interval, bootstrap_interval, interval
 
     with_ci = [(label, o) for label, o in results if "ci" in o]
     if not with_ci:
@@ -178,15 +178,15 @@ def _merged_ci(results: list[tuple[str, dict]]):
         if o["ci"]["level"] != level:
             raise InputError(f"{label} has a {o['ci']['level']} interval but {first_label} a {level} one; "
                              "shards must share --ci")
+    methods = {o["ci"]["method"] for _, o in results}
+    if "bca" in methods and methods != {"bca"}:
+        raise InputError("shards must all use --ci-method bca, or none of them")
     total = Moments.from_json(results[0][1]["partials"]["moments"])
     for _, o in results[1:]:
         total.merge(Moments.from_json(o["partials"]["moments"]))
     # a ratio loss whose samples all weigh 1 (every shard's interval a t one): the numerators' t interval
     plain = total.k == 2 and all(o["ci"]["method"] == "t" for _, o in results)
-    shown = total
-    if plain:  # a ratio loss whose samples all weigh 1: the t interval of the numerators
-        shown = Moments(1)
-        shown.n, shown.mean, shown.m2 = total.n, total.mean[:1].copy(), total.m2[:1, :1].copy()
+    shown = total.first() if plain else total  # a ratio loss whose samples all weigh 1: the numerators'
     boots = [o["partials"].get("bootstrap") for _, o in results]
     if any(b is not None for b in boots):
         if any(b is None for b in boots) or len({(b["resamples"], b["seed"]) for b in boots}) != 1:
@@ -194,7 +194,8 @@ def _merged_ci(results: list[tuple[str, dict]]):
         boot = Bootstrap.from_json(boots[0], total.k)
         for b in boots[1:]:
             boot.merge(Bootstrap.from_json(b, total.k))
-        return total, bootstrap_interval(shown, boot, level), boot
+        bootstrap = bca_interval if methods == {"bca"} else bootstrap_interval
+        return total, bootstrap(shown, boot, level), boot
     if any(o["ci"]["method"] == "bootstrap" for _, o in results):
         raise InputError("a shard's bootstrap interval has no per-resample sums to merge")
     return total, interval(shown, level), None

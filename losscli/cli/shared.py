@@ -69,6 +69,7 @@ SCHEDULER = _option("scheduler", Optional[str], None, "--scheduler", panel="Scal
 class CiMethod(str, Enum):
     analytic = "analytic"
     bootstrap = "bootstrap"
+    bca = "bca"
 
 # The options every loss command shares (after its own), declared once. `losscli check` takes
 # the settings among them as keys of a [[check]] table (CHECK_KEYS).
@@ -108,7 +109,8 @@ _COMMON = [
     _option("ci_method", CiMethod, CiMethod.analytic, "--ci-method", panel=_STATS,
             help="analytic: t (delta for ratio means); bootstrap: the percentile interval of --resamples "
                  "Poisson-bootstrap resamples over the samples, seeded by --seed and each sample's index: the "
-                 "same in blocks, shards (--sample-offset) and merged runs."),
+                 "same in blocks, shards (--sample-offset) and merged runs; bca: the same resamples' "
+                 "bias-corrected and accelerated interval (the acceleration from streamed third moments)."),
     _option("resamples", int, 1000, "--resamples", panel=_STATS, min=1, help="Bootstrap resamples."),
     _option("seed", int, 0, "--seed", panel=_STATS, min=0, help="The bootstrap's seed."),
     _option("sample_offset", int, 0, "--sample-offset", panel=_STATS, min=0,
