@@ -39,6 +39,9 @@ def _kind(path: str | None, label: str, magic_kind: str | None = None) -> str:
 
 def _polars_error(e: Exception, label: str, kind: str) -> InputError:
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if "Range request not supported" in first:  # polars' object store reads a large remote file in ranges
+        return InputError(f"cannot read {label} in blocks: its server does not answer HTTP Range requests, "
+                          f"which a large {kind} file over http(s) needs; download it first (curl -O)")
     return InputError(f"{label} is not a readable {kind} file ({first})")
 
 

@@ -186,11 +186,11 @@ class Sources:
         """A remote file (losscli.remote), read whole: what row_blocks read of it first, and the rest."""
         if url in self.pending:
             data = self._rest(url, None, label)
-        elif extension in _COLUMNAR:  # polars reads the URL itself
+        elif extension in _COLUMNAR:  # one GET, no Range requests: polars reads the bytes
             from . import columnar
 
-            remote.size(url)  # a missing object or bucket, as fsspec says it, before polars does
-            return columnar.read_whole(url, label)
+            with remote.File(url) as f:
+                return columnar.read_whole(f.read(), label, columnar._kind(url, label))
         else:
             with remote.File(url) as f:
                 data = _read_capped(open_compressed(f, compression, label), label) if compression else f.read()
