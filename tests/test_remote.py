@@ -29,7 +29,7 @@ pytest.importorskip("aiohttp")
 moto_server = pytest.importorskip("moto.server")
 
 ROWS = 1500
-FORMATS = ["csv", "tsv", "csv.gz", "jsonl", "parquet", "arrow", "npy"]
+FORMATS = ["csv", "tsv", "csv.gz", "json", "jsonl", "parquet", "arrow", "npy", "npz"]
 
 
 # --- servers -----------------------------------------------------------------------------------
@@ -93,6 +93,9 @@ def data(tmp_path_factory):
     frame.write_csv(folder / "t.tsv", separator="\t")
     (folder / "t.csv.gz").write_bytes(gzip.compress((folder / "t.csv").read_bytes()))
     frame.write_ndjson(folder / "t.jsonl")
+    frame.write_json(folder / "t.json")  # a list of records
+    np.savez(folder / "t.npz", pred=frame["pred"].to_numpy(), target=frame["target"].to_numpy(),
+             logits=frame.select("l0", "l1", "l2").to_numpy(), label=frame["label"].to_numpy())
     frame.write_parquet(folder / "t.parquet", row_group_size=256)
     frame.write_ipc(folder / "t.arrow")
     for name in ("pred", "target", "label"):
@@ -187,6 +190,8 @@ def sources(fmt: str, root: str) -> tuple[list[str], list[str]]:
     """(mse's --pred/--target, cross-entropy's --pred/--target) for the table in FMT under ROOT."""
     if fmt == "npy":
         return [f"{root}/pred.npy", f"{root}/target.npy"], [f"{root}/logits.npy", f"{root}/label.npy"]
+    if fmt == "npz":
+        return [f"{root}/t.npz:pred", f"{root}/t.npz:target"], [f"{root}/t.npz:logits", f"{root}/t.npz:label"]
     path = f"{root}/t.{fmt}"
     return [f"{path}:pred", f"{path}:target"], [f"{path}:l0,l1,l2", f"{path}:label"]
 
@@ -219,8 +224,37 @@ def test_a_query_string_is_no_extension():
 # --- the same bits as the local files ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_gives_the_local_bits(fmt, base, mode, data):
+@pytest.fixture
+def streamed(monkeypatch):
+    """The remote SOURCEs that stream.row_blocks read in blocks (not left to the whole reader)."""
+    found = []
+    real = stream.row_blocks
+
+    def row_blocks(per_sample, *args, **kwargs):
+        blocks = real(per_sample, *args, **kwargs)
+        if blocks is not None:
+            found.extend(source for source in per_sample.values() if remote.is_url(source))
+        return blocks
+
+    monkeypatch.setattr(stream, "row_blocks", row_blocks)
+    return found
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The sizes asked of every remote.File.read: -1 is a whole file read at once."""
+    sizes = []
+    real = remote.File.read
+    monkeypatch.setattr(remote.File, "read", lambda self, n=-1: (sizes.append(n), real(self, n))[1])
+    return sizes
+
+
+WHOLE = ("json", "npz")  # a JSON document, an .npz archive: read whole, local or remote
+
+
+@pytest.mark.parametrize("fmt, mode", [(fmt, mode) for fmt in FORMATS for mode in ("whole", "blocks")
+                                       if not (mode == "blocks" and fmt in WHOLE)], indirect=["mode"])
+def test_every_format_gives_the_local_bits(fmt, base, mode, data, reads, streamed):
     folder, frame = data
     (pred, target), (logits, label) = sources(fmt, base)
     (local_pred, local_target), (local_logits, local_label) = sources(fmt, str(folder))
@@ -238,6 +272,9 @@ def test_every_format_gives_the_local_bits(fmt, base, mode, data):
     x = torch.from_numpy(frame.select("l0", "l1", "l2").to_numpy())
     y = torch.from_numpy(frame["label"].to_numpy().copy()).long()
     assert remote_ce["value"] == pytest.approx(F.cross_entropy(x, y, label_smoothing=0.1).item(), rel=1e-12)
+    if mode == "blocks":
+        assert streamed == [pred, target, logits, label]
+        assert -1 not in reads and max(reads, default=0) <= 8 << 20  # streamed, never read whole
 
 
 def test_per_element_losses_of_a_url_are_the_local_ones(http_url, data):
