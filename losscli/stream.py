@@ -263,7 +263,7 @@ class _Source:
             else:
                 self._sniff()
         except LossCliError as e:
-            if self.kind != "npy" and self.head is not None:  # the whole reader decodes all of it first
+            if self.kind not in ("npy", "npy-stream") and self.head is not None:  # the whole reader decodes all of it first
                 self.offset = 0
                 e = self._bad_byte() or e
             self._fail(e)
@@ -344,6 +344,7 @@ class _Source:
             return
         self.npy = (shape, dtype, row)
         self.offset = f.tell()
+        self.kind = "npy-stream"
         self.select = {}
         for option, (selector, source) in self.options.items():
             try:
@@ -351,7 +352,6 @@ class _Source:
                 self.select[option] = None if tokens is None else array_columns(shape, tokens, self.label)
             except LossCliError as e:
                 raise _located(option, e) from None
-        self.kind = "npy-stream"
 
     def _npy_stream_blocks(self) -> typing.Iterator[dict[str, np.ndarray]]:
         self.sources.pending.pop(self.key, None)  # read here from now on

@@ -319,6 +319,38 @@ def test_a_large_columnar_file_needs_range_requests(fmt, plain_url, monkeypatch)
         "it first (curl -O)")
 
 
+def _npy_cases() -> dict:
+    rng = np.random.default_rng(5)
+    matrix = rng.normal(size=(900, 3))
+    truncated = npy_bytes(matrix)[:-100]
+    return {
+        "big-endian.npy": npy_bytes(matrix.astype(">f8")),
+        "fortran.npy": npy_bytes(np.asfortranarray(matrix)),
+        "int32.npy": npy_bytes(rng.integers(-5, 5, size=(900, 3)).astype(np.int32)),
+        "float32.npy": npy_bytes(matrix.astype(np.float32)),
+        "truncated.npy": truncated,
+        "trailing.npy": npy_bytes(matrix) + b"\0" * 8,
+        "strings.npy": npy_bytes(np.array(["a"] * 900)),
+    }
+
+
+@pytest.mark.parametrize("name", list(_npy_cases()))
+@pytest.mark.parametrize("selector", ["", ":2", ":1,3", ":4"])
+def test_a_remote_npy_in_blocks_reads_and_refuses_as_the_local_file(name, selector, http_url, data, monkeypatch):
+    """Row blocks of a remote .npy (its header from the first bytes): the local bits, or the local message."""
+    folder, _ = data
+    (folder / name).write_bytes(_npy_cases()[name])
+    monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
+    outs = []
+    for root in (http_url, str(folder)):
+        source = f"{root}/{name}{selector}"  # the values read, each row of them: -r none -f csv
+        out = run("l1", "--pred", source, "--target", source, "-r", "none", "-f", "csv")
+        outs.append((out.exit_code, out.stdout, out.stderr.replace(root, "ROOT")))
+    assert outs[0] == outs[1]
+    assert outs[0][0] == 2 or len(outs[0][1].splitlines()) > 900
+
+
 # --- datasets on S3 ----------------------------------------------------------------------------
 
 
