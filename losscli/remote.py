@@ -22,6 +22,7 @@ _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _HTTP = ("http", "https")
 _EXTRA = "pip install 'losscli[remote]'"
 _datasets: dict[str, bool] = {}  # URL -> whether it is a folder or a glob (a listing costs a request)
+_listed: dict[str, list[str]] = {}  # URL -> its shards: listed once a run (datasets.py asks more than once)
 
 
 def is_url(source: str | None) -> bool:
@@ -185,6 +186,8 @@ def is_dataset(url: str) -> bool:
 
 def shards(url: str) -> list[str]:
     """The files of a glob or folder URL, as URLs, in sorted order ('_' and '.' files left out)."""
+    if url in _listed:
+        return _listed[url]
     fs, path = filesystem(url)
     prefix = scheme(url) + "://"
     try:
@@ -201,5 +204,6 @@ def shards(url: str) -> list[str]:
         raise InputError(f"no file matches {url}" if glob.has_magic(path) else
                          f"{url} is a folder without data files (a dataset's shards: files not starting "
                          "with '_' or '.')")
-    return sorted(prefix + p.removeprefix(prefix) for p in found)
+    _listed[url] = sorted(prefix + p.removeprefix(prefix) for p in found)
+    return _listed[url]
 

@@ -100,7 +100,8 @@ def data(tmp_path_factory):
     frame.write_ipc(folder / "t.arrow")
     for name in ("pred", "target", "label"):
         (folder / f"{name}.npy").write_bytes(npy_bytes(frame[name].to_numpy()))
-    (folder / "logits.npy").write_bytes(npy_bytes(frame.select("l0", "l1", "l2").to_numpy()))
+    # C order: polars' to_numpy gives a Fortran-order matrix, whose rows a stream cannot give in blocks
+    (folder / "logits.npy").write_bytes(npy_bytes(np.ascontiguousarray(frame.select("l0", "l1", "l2").to_numpy())))
     # shards: a glob, and a Hive-partitioned folder with Spark's _SUCCESS beside them
     for i, start in enumerate(range(0, ROWS, 400)):
         part = frame.slice(start, 400)
