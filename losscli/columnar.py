@@ -186,6 +186,8 @@ class ColumnarSource(_Source):
 
     def start(self) -> None:
         try:
+            if remote.is_url(self.path) and not remote.ranges(self.path):  # polars is not to meet such a server
+                raise _polars_error(OSError("Range request not supported"), self.label, self.format)
             schema = _schema(self.path, self.label, self.format)
         except LossCliError as e:
             self._fail(e)

@@ -123,6 +123,22 @@ def size(url: str) -> int | None:
     return info.get("size")
 
 
+def ranges(url: str) -> bool:
+    """Whether the server of an http(s) URL answers a Range request (206): polars' reader of a large
+    Parquet/Arrow file needs it, and is not to meet a server without it (asked first, one small GET)."""
+    if scheme(url) not in _HTTP:
+        return True  # object stores always do
+    fs, path = filesystem(url)
+    try:
+        f = fs.open(path, "rb", block_size=0, headers={"Range": "bytes=0-3"})
+        try:
+            return getattr(getattr(f, "r", None), "status", 206) == 206
+        finally:
+            f.close()
+    except Exception as e:
+        raise error(e, url) from None
+
+
 class File:
     """A binary stream of the object at URL, read front to back; errors become InputError naming URL."""
 

@@ -352,6 +352,12 @@ def test_a_remote_npy_in_blocks_reads_and_refuses_as_the_local_file(name, select
     assert outs[0][0] == 2 or len(outs[0][1].splitlines()) > 900
 
 
+def test_range_support_is_asked_before_polars_reads(plain_url, http_url, s3):
+    assert remote.ranges(f"{http_url}/t.parquet") is True
+    assert remote.ranges(f"{plain_url}/t.parquet") is False  # polars is never given this server's URL
+    assert remote.ranges("s3://losscli-test/t.parquet") is True
+
+
 # --- datasets on S3 ----------------------------------------------------------------------------
 
 
