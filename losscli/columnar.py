@@ -20,7 +20,7 @@ import numpy as np
 from ._formats import shown
 from .errors import InputError, LossCliError, UsageError
 from .inputs import _COLUMNAR, _column_indices, _selector_names, file_format
-from . import stream
+from . import remote, stream
 from .stream import _located, _Source
 
 _NUMERIC_KINDS = "iufb"
@@ -39,6 +39,9 @@ def _kind(path: str | None, label: str, magic_kind: str | None = None) -> str:
 
 def _polars_error(e: Exception, label: str, kind: str) -> InputError:
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if "Range request not supported" in first:  # polars' object store reads a large remote file in ranges
+        return InputError(f"cannot read {label} in blocks: its server does not answer HTTP Range requests, "
+                          f"which a large {kind} file over http(s) needs; download it first (curl -O)")
     return InputError(f"{label} is not a readable {kind} file ({first})")
 
 
@@ -52,6 +55,8 @@ def _schema(source, label: str, kind: str) -> dict:
     import polars as pl
 
     try:
+        if remote.is_url(source if isinstance(source, str) else None):  # read_ipc_schema reads local files only
+            return dict(_scan(source, kind).collect_schema())
         if kind == "Parquet":
             return dict(pl.read_parquet_schema(source))
         return dict(pl.read_ipc_schema(source))
@@ -160,6 +165,13 @@ class ColumnarSource(_Source):
     def inspect(self, head_bytes: int) -> None:
         self.head_bytes = head_bytes
         self.format = "Parquet" if _kind(self.path, self.label) == "Parquet" else "Arrow"
+        if remote.is_url(self.path):  # polars reads the URL itself, in row groups (losscli.remote)
+            try:
+                self.size = remote.size(self.path)
+            except LossCliError as e:
+                self._fail(e)
+            self.kind = "columnar"
+            return
         try:
             self.size = os.stat(self.path).st_size
         except OSError:
@@ -170,10 +182,12 @@ class ColumnarSource(_Source):
         self.kind = "columnar"
 
     def small(self, min_bytes: int) -> bool:
-        return self.size < min_bytes
+        return self.size is not None and self.size < min_bytes
 
     def start(self) -> None:
         try:
+            if remote.is_url(self.path) and not remote.ranges(self.path):  # polars is not to meet such a server
+                raise _polars_error(OSError("Range request not supported"), self.label, self.format)
             schema = _schema(self.path, self.label, self.format)
         except LossCliError as e:
             self._fail(e)

@@ -15,11 +15,14 @@ import typing
 
 import numpy as np
 
+from . import remote
 from .errors import InputError, LossCliError, escape
 
 
 def is_dataset(path: str | None) -> bool:
     """A glob or a folder (not stdin, not inline numbers)."""
+    if remote.is_url(path):  # a glob or a folder on s3:// or gs://
+        return remote.is_dataset(path)
     return path not in (None, "-") and (os.path.isdir(path) or (glob.has_magic(path) and not os.path.exists(path)))
 
 
@@ -44,6 +47,8 @@ def _is_shard(path: str) -> bool:
 def shards(path: str) -> list[str]:
     """The shards of a dataset, in sorted path order."""
     label = path if path.isprintable() else repr(path)
+    if remote.is_url(path):
+        return remote.shards(path)
     if os.path.isdir(path):
         found = sorted(os.path.join(root, name) for root, dirs, names in os.walk(path) for name in names
                        if not any(part.startswith(("_", ".")) for part in
@@ -123,7 +128,7 @@ def source_class():
             self.parts = []
             for shard in paths:
                 kind = ColumnarSource if is_columnar(shard) else stream._Source
-                part = kind(os.path.realpath(shard), shard, self.sources, self.order)
+                part = kind(shard if remote.is_url(shard) else os.path.realpath(shard), shard, self.sources, self.order)
                 part.options = self.options
                 part.inspect(head_bytes)
                 self.parts.append(part)

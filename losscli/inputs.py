@@ -35,6 +35,7 @@ from losscli._formats import (
     read_numpy,
     shown,
 )
+from losscli import remote
 from losscli.errors import InputError, UsageError, escape
 
 STREAM_LIMIT = 1 << 30  # bytes read from stdin or a pipe, whose length is unknown; files have no limit
@@ -128,7 +129,7 @@ class Sources:
 
             return load(self, option, path, selector)
         else:
-            key = os.path.realpath(path)
+            key = path if remote.is_url(path) else os.path.realpath(path)
         if key not in self._cache:
             self._cache[key] = self._read(path)
         label, parsed = self._cache[key]
@@ -154,6 +155,8 @@ class Sources:
             return "stdin", self._parse(self._stdin_bytes(), "", "stdin")
         label = path if path.isprintable() else repr(path)
         extension, compression = file_format(path)
+        if remote.is_url(path):
+            return label, self._read_url(path, label, extension, compression)
         key = os.path.realpath(path)
         try:
             mode = os.stat(path).st_mode
@@ -178,6 +181,20 @@ class Sources:
         except OSError as e:
             raise InputError(f"cannot read {path!r}: {e.strerror or e}") from None
         return label, self._parse(data, extension, label)
+
+    def _read_url(self, url: str, label: str, extension: str, compression: str | None) -> object:
+        """A remote file (losscli.remote), read whole: what row_blocks read of it first, and the rest."""
+        if url in self.pending:
+            data = self._rest(url, None, label)
+        elif extension in _COLUMNAR:  # one GET, no Range requests: polars reads the bytes
+            from . import columnar
+
+            with remote.File(url) as f:
+                return columnar.read_whole(f.read(), label, columnar._kind(url, label))
+        else:
+            with remote.File(url) as f:
+                data = _read_capped(open_compressed(f, compression, label), label) if compression else f.read()
+        return self._parse(data, extension, label)
 
     def _stdin_bytes(self) -> bytes | bytearray:
         stream = self.stdin_stream()
@@ -247,6 +264,8 @@ _COLUMNAR_MAGICS = ((b"PAR1", "Parquet"), (b"ARROW1", "Arrow"))
 
 def file_format(path: str) -> tuple[str, str | None]:
     """(the extension that picks the format, the compression or None): x.csv.gz is CSV in gzip."""
+    if remote.is_url(path):
+        path = remote.path_part(path)  # https://host/x.csv?token=...: the query string is no extension
     stem, extension = os.path.splitext(path)
     extension = extension.lower()
     compression = _COMPRESSIONS.get(extension)
@@ -304,6 +323,8 @@ def _parse_delimiter(value: str | None) -> str | None:
 
 def _split_source(source: str) -> tuple[str | None, str | None]:
     """(path or '-', selector or None) for a file or stdin; (None, None) for inline text."""
+    if remote.is_url(source):  # the selector follows the last ':' after the last '/' (losscli.remote)
+        return remote.split(source)
     if source == "-" or os.path.exists(source):
         return source, None
     if source.startswith("-:"):

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import inputs
+from . import inputs, remote
 from ._formats import NPY_MAGIC, ZIP_MAGICS, JsonSyntaxError, jsonl_lines, jsonl_values, loads, parses, read_numpy, shown
 from .errors import InputError, LossCliError, UsageError, escape
 from .inputs import (
@@ -66,7 +66,7 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
         path, selector = _split_source(source)
         if path is None:
             return None  # inline numbers: small
-        key = "-" if path == "-" else os.path.realpath(path)
+        key = "-" if path == "-" else path if remote.is_url(path) else os.path.realpath(path)
         if key not in groups:
             kind = _Source
             if path != "-" and file_format(path)[0] in _COLUMNAR:  # Parquet/Arrow in blocks: losscli.columnar
@@ -181,6 +181,17 @@ class _Source:
             except (OSError, ValueError) as e:  # ValueError: a closed stream
                 self._fail(InputError(f"cannot read stdin: {getattr(e, 'strerror', None) or e}"))
             return
+        if remote.is_url(self.path):  # a stream, as a pipe is, but of a known size (losscli.remote)
+            if extension in (".json", ".npz"):
+                self.kind = _WHOLE
+                return
+            try:
+                f = remote.File(self.path)
+                self.size = None if compression else f.size
+                self._read_head(open_compressed(f, compression, self.label) if compression else f)
+            except LossCliError as e:
+                self._fail(e)
+            return
         try:
             mode = os.stat(self.path).st_mode
         except OSError:
@@ -245,12 +256,14 @@ class _Source:
             elif self.extension in _DELIMITERS:
                 delimiter = self.sources.delimiter
                 self._start_table(_DELIMITERS[self.extension] if delimiter == _AUTO else delimiter)
+            elif head.startswith(NPY_MAGIC) and remote.is_url(self.path):
+                self._start_npy_stream()
             elif head.startswith((NPY_MAGIC, *ZIP_MAGICS)) or any(head.startswith(m) for m, _ in _COLUMNAR_MAGICS):
                 self.kind = _WHOLE
             else:
                 self._sniff()
         except LossCliError as e:
-            if self.kind != "npy" and self.head is not None:  # the whole reader decodes all of it first
+            if self.kind not in ("npy", "npy-stream") and self.head is not None:  # the whole reader decodes all of it first
                 self.offset = 0
                 e = self._bad_byte() or e
             self._fail(e)
@@ -313,6 +326,56 @@ class _Source:
             except LossCliError as e:
                 raise _located(option, e) from None
         self.kind = "npy"
+
+    def _start_npy_stream(self) -> None:
+        """A remote .npy file in blocks of rows, read as a stream; anything unusual (a bad header,
+        Fortran order, no rows) is left to the whole reader, whose messages say what is wrong."""
+        fmt, f = np.lib.format, io.BytesIO(self.head)
+        self.kind = _WHOLE
+        try:
+            version = fmt.read_magic(f)
+            read_header = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}[version]
+            shape, fortran, dtype = read_header(f)
+        except Exception:
+            return
+        row = dtype.itemsize * int(np.prod(shape[1:], dtype=np.int64))
+        if (dtype.hasobject or dtype.kind not in "fiu" or dtype.fields or not shape or not row or not shape[0]
+                or (fortran and len(shape) > 1) or self.size is None or self.size - f.tell() != shape[0] * row):
+            return
+        self.npy = (shape, dtype, row)
+        self.offset = f.tell()
+        self.kind = "npy-stream"
+        self.select = {}
+        for option, (selector, source) in self.options.items():
+            try:
+                tokens = None if selector is None else _selector_names(selector, source)
+                self.select[option] = None if tokens is None else array_columns(shape, tokens, self.label)
+            except LossCliError as e:
+                raise _located(option, e) from None
+
+    def _npy_stream_blocks(self) -> typing.Iterator[dict[str, np.ndarray]]:
+        self.sources.pending.pop(self.key, None)  # read here from now on
+        (rows, *rest), dtype, row = self.npy
+        step = max(1, BLOCK_BYTES // row)
+        buffer, done = bytearray(self.head[self.offset :]), 0
+        self.done = len(self.head)
+        while done < rows:
+            need = min(step, rows - done) * row
+            while len(buffer) < need:
+                chunk = self.stream.read(max(need - len(buffer), 1 << 20))
+                if not chunk:
+                    self._fail(InputError(f"{self.label} ended after {self.done:,} bytes; its header says "
+                                          f"{self.size:,}"))
+                buffer += chunk
+                self.done += len(chunk)
+            array = np.frombuffer(buffer[:need], dtype).reshape(-1, *rest)
+            del buffer[:need]
+            if not dtype.isnative:
+                array = array.astype(dtype.newbyteorder("="))
+            done += len(array)
+            yield {option: array if idx is None else array[:, idx[0]] if len(idx) == 1 else array[:, idx]
+                   for option, idx in self.select.items()}
+        self.stream.close()
 
     def _start_table(self, delimiter: str | None) -> None:
         self.delimiter = delimiter
@@ -426,6 +489,9 @@ class _Source:
         to the precise reader is parsed here, once the lines before it are counted."""
         if self.kind == "npy":
             yield from self._npy_blocks()
+            return
+        if self.kind == "npy-stream":
+            yield from self._npy_stream_blocks()
             return
         fast, precise = ((self._fast_table, self._precise_table) if self.kind == "table"
                          else (self._fast_records, self._precise_jsonl))
