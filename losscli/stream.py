@@ -638,6 +638,8 @@ class _Source:
         import polars as pl
 
         sep, original = self.delimiter, block
+        if sep is not None and b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+            return None  # a lone '\r' ends a line for the csv module, while polars reads it as part of a cell
         if sep is None:  # runs of spaces and tabs: one ',' between fields, if no cell holds one
             # str.split() also splits at \x0b, \x0c, \x1c-\x1f and non-ASCII spaces: those, the precise reader
             if b"," in block or not block.isascii() or any(c in block for c in _OTHER_SPACES):

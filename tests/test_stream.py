@@ -408,6 +408,20 @@ def test_blocks_of_any_document_or_its_mutation_agree_with_the_whole_reader(tmp_
 
 
 BLOCK, HEAD = stream.BLOCK_BYTES, stream.HEAD_BYTES
+
+
+@pytest.mark.parametrize("size", [7, 16, 32])
+@pytest.mark.parametrize("line", [b"0.0\r,0.0,0.0E+00", b"0.0,0.0\r,0.0E+00", b"0.0,0.0\r,0.0E+00\n"])
+def test_a_lone_carriage_return_ends_a_line_in_blocks_as_in_the_whole_reader(tmp_path, monkeypatch, size, line):
+    # polars reads "0.0\r" as a number; the csv module (the whole reader) ends the line there
+    monkeypatch.setattr(stream, "BLOCK_BYTES", size)
+    monkeypatch.setattr(stream, "HEAD_BYTES", max(size, 64))
+    path = tmp_path / "f"
+    path.write_bytes(b"0.0,0.0,0.0\n" * 8 + line)  # beyond the first 64 bytes: read in blocks
+    per = {"--pred": str(path)}
+    got, want = _blocks_of(per)[0], _whole(per)
+    assert isinstance(want, str) and "line 9 has" in want, want
+    _agree(got, want)
 SELECTION = re.compile(r"is out of range|no column|has no header row|appears \d+ times|index column|no key|selector")
 
 
