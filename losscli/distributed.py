@@ -73,11 +73,27 @@ def connect(scheduler: str):
             client = stack.enter_context(distributed.Client(cluster))
         else:
             try:
+                _checked_address(scheduler)  # before a Client exists: see below
                 client = stack.enter_context(distributed.Client(scheduler, timeout="10s"))
             except (OSError, TimeoutError, ValueError) as e:
+                # A Client that failed to start closes itself in __del__, which can deadlock when the
+                # garbage collector runs it while a later Client starts its event loop (seen in one
+                # process running both): collect it now, while nothing else is starting.
+                import gc
+
+                gc.collect()
                 raise UsageError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({e}); "
                                  "give its address (tcp://HOST:8786) or local:N") from None
         yield client
+
+
+def _checked_address(scheduler: str) -> None:
+    """ValueError for a TCP or TLS address without a host and port."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(scheduler)
+    if scheme in ("tcp", "tls"):
+        parse_host_port(location)
 
 
 def _refused(spec, inv: Invocation) -> None:
