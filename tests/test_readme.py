@@ -134,6 +134,16 @@ def test_plain_examples_are_told_from_shell_ones():
     assert sum(plain_args(c) is not None for _, c, _ in CASES) >= len(CASES) // 2
 
 
+def test_no_example_reads_what_another_example_wrote():
+    # the examples run in any order, on any of the test workers: one that needs a file written by
+    # another is one `$` line (`a > f && b f`, or a pipe)
+    for page, command, _ in CASES:
+        written = re.findall(r"(?:>|-o|--output)\s*(/tmp/\S+)", command)
+        for other_page, other, _ in CASES:
+            if other != command:
+                assert not any(path in other for path in written), (page.name, command, other)
+
+
 def test_every_page_has_examples_and_docs_are_linked_from_the_readme():
     readme = README.read_text()
     for page in PAGES[1:]:
