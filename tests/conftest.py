@@ -51,6 +51,25 @@ settings.register_profile("ci", max_examples=400)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
+@pytest.fixture(params=["whole", "blocks"])
+def mode(request, monkeypatch):
+    """Read whole, or in blocks of 4 KiB (a large file's path), checked to be taken (a module may
+    define its own: test_columnar checks its reader's blocks)."""
+    from losscli import engine, stream
+
+    if request.param == "blocks":
+        monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
+        monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
+        seen = []
+        real = stream._lockstep
+        monkeypatch.setattr(stream, "_lockstep", lambda *a: (seen.append(1), real(*a))[1])
+        yield request.param
+        assert seen, "not read in blocks"
+    else:
+        monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
+        yield request.param
+
+
 @pytest.fixture(params=["in-process", pytest.param("process", marks=pytest.mark.slow)])
 def entry(request):
     """`entry(*args, input=, env=, cwd=)`: `losscli ARGS` through the console entry point, in this

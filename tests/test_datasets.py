@@ -9,27 +9,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from losscli import engine, stream
 from losscli.errors import InputError
 from losscli.inputs import Sources
 from tests.helpers import npy_bytes, run
 
 SIZES = [700, 10, 1300, 500]  # written in this order; read in sorted path order
-
-
-@pytest.fixture(params=["whole", "blocks"])
-def mode(request, monkeypatch):
-    if request.param == "blocks":
-        monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-        monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
-        seen = []
-        real = stream._lockstep
-        monkeypatch.setattr(stream, "_lockstep", lambda *a: (seen.append(1), real(*a))[1])
-        yield request.param
-        assert seen, "not read in blocks"
-    else:
-        monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
-        yield request.param
 
 
 def write(path, frame, fmt):

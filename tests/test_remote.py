@@ -165,22 +165,6 @@ def base(request, http_url, s3):
     return http_url if request.param == "http" else "s3://losscli-test"
 
 
-@pytest.fixture(params=["whole", "blocks"])
-def mode(request, monkeypatch):
-    """Read whole, or in blocks of 4 KiB (a large file's path), checked to be taken."""
-    if request.param == "blocks":
-        monkeypatch.setattr(engine, "STREAM_BYTES", 1024)
-        monkeypatch.setattr(stream, "BLOCK_BYTES", 4096)
-        seen = []
-        real = stream._lockstep
-        monkeypatch.setattr(stream, "_lockstep", lambda *a: (seen.append(1), real(*a))[1])
-        yield request.param
-        assert seen, "not read in blocks"
-    else:
-        monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
-        yield request.param
-
-
 def result(*args) -> dict:
     out = run(*args, "-f", "json")
     assert out.exit_code == 0, out.output
