@@ -7,13 +7,13 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-import torch
-import torch.nn.functional as F
 
 from losscli import columnar, engine, stream
 from losscli.errors import InputError
 from losscli.inputs import Sources
 from tests.helpers import assert_one_error_line, run
+from conftest import ran
+from torch_oracle import F, torch
 
 N, C = 3000, 4
 
@@ -59,7 +59,7 @@ def mode(request, monkeypatch):
         monkeypatch.setattr(columnar, "_array", lambda frame, *a: seen.append(frame.height) or real(frame, *a))
         monkeypatch.setattr(columnar.Whole, "select", lambda *a: pytest.fail("read whole"))
         yield seen
-        assert len(seen) > 2 and max(seen) < N  # several blocks, none of them the whole file
+        assert not ran(request) or len(seen) > 2 and max(seen) < N  # several blocks, none of them the whole file
     else:
         monkeypatch.setattr(engine, "STREAM_BYTES", 1 << 40)
         yield None

@@ -6,12 +6,11 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-import torch
-import torch.nn.functional as F
 
 from losscli.errors import InputError
 from losscli.inputs import Sources
 from tests.helpers import npy_bytes, run
+from torch_oracle import F, torch
 
 SIZES = [700, 10, 1300, 500]  # written in this order; read in sorted path order
 

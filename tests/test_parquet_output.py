@@ -6,11 +6,10 @@ import io
 import numpy as np
 import polars as pl
 import pytest
-import torch
-import torch.nn.functional as F
 
 from losscli import engine, stream
 from tests.helpers import assert_one_error_line, run
+from torch_oracle import F, torch
 
 
 @pytest.fixture(params=["whole", "blocks"])
