@@ -684,15 +684,19 @@ class _Source:
                 out[option] = rows[:, k[0]] if len(k) == 1 else rows[:, k]
         return out
 
+    def _decoded(self, block: bytes, line0: int) -> str:
+        """The block as text; a bad byte is the first kind of error the whole reader meets."""
+        try:
+            return _decode(block, self.label, line0)
+        except LossCliError as e:
+            raise _ranked(self.first_option, e, (self.order[self.first_option], 0)) from None
+
     def _precise_table(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
         """The block as inputs.py reads it, or its error, naming the line of the whole file."""
         # the whole reader decodes the whole file, splits all of it into rows, checks every row's
         # width, then converts the columns an option at a time: an error ranks in that order
         order = self.order[self.first_option]
-        try:
-            text = _decode(block, self.label, line0)
-        except LossCliError as e:
-            raise _ranked(self.first_option, e, (order, 0)) from None
+        text = self._decoded(block, line0)
         try:
             rows, at = table_rows(text, self.delimiter, self.label, line0)
         except LossCliError as e:
@@ -759,10 +763,7 @@ class _Source:
 
     def _precise_jsonl(self, block: bytes, line0: int) -> dict[str, np.ndarray]:
         order = self.order[self.first_option]
-        try:
-            text = _decode(block, self.label, line0)
-        except LossCliError as e:
-            raise _ranked(self.first_option, e, (order, 0)) from None
+        text = self._decoded(block, line0)
         try:
             values, numbers = jsonl_lines(text, self.label, line0)
         except InputError as e:

@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from .. import registry
 from ..errors import LossCliError, UsageError
 from ..registry import SOURCE, LossSpec
-from .shared import _COMMON, _SETTINGS, _option, _own_options, app, fail, write_output
+from .shared import _COMMON, _SETTINGS, _option, _own_options, app, exit_if_failed, fail, write_output
 
 _STATS, _GATES = "Statistics", "CI checks"
 
@@ -143,10 +143,7 @@ def run_compare(spec: LossSpec, o: dict) -> None:
         write_output(None, lambda out: _emit(report, value(o["fmt"]), o["quiet"], out))
     except LossCliError as e:
         fail(e.render(registry.option_names(spec)), e.exit_code)
-    for line in failed:
-        typer.echo(f"losscli: check failed: {line}", err=True)
-    if failed:
-        raise typer.Exit(1)
+    exit_if_failed(failed)
 
 
 def _compare(spec: LossSpec, sources: dict, baseline: str, params: dict, settings: dict, level: float,

@@ -228,6 +228,11 @@ def run_loss(spec: LossSpec, o: dict) -> None:
         write_output(o["output"], lambda out: emit(result, view, out))
     except LossCliError as e:
         fail(e.render(registry.option_names(spec)), e.exit_code)
+    exit_if_failed(failed)
+
+
+def exit_if_failed(failed: list[str]) -> None:
+    """Each failed gate, one line on stderr, and exit status 1 if any."""
     for line in failed:
         typer.echo(f"losscli: check failed: {line}", err=True)
     if failed:
