@@ -244,9 +244,10 @@ def _frames(r, view) -> typing.Iterator:
 
     from .render import rows_of
 
-    parts = r.blocks() if r.blocks is not None else [r]
+    top = view.top is not None and r.top is not None  # --top's rows, whole or in blocks
+    parts = r.blocks() if r.blocks is not None and not top else [r]
     for part in parts:
-        rows = rows_of(part, view.top if r.blocks is None else None)
+        rows = rows_of(part, view.top if part is r else None)
         if rows is None:
             raise UsageError("-f parquet writes the per-element losses: add -r none (or --top K), or choose "
                              "another --format for a reduced value")

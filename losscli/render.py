@@ -186,8 +186,8 @@ def emit(r: Result, view: View, out) -> None:
 
         emit_parquet(r, view, out)
         return
-    if r.blocks is not None:
-        _emit_streamed(r, view, out)
+    if r.blocks is not None and not (view.top is not None and r.top is not None and view.fmt != "json"):
+        _emit_streamed(r, view, out)  # (--top's rows are what a row format shows of a whole result too)
         return
     rows = rows_of(r, view.top)
     if r.groups is not None and rows is None and not view.quiet and view.fmt in ("csv", "tsv", "jsonl"):

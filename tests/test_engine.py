@@ -115,6 +115,12 @@ def regression(tmp_path):
     ["--grad", "-f", "json"],
     ["-r", "sum", "--grad", "-q"],
     ["-r", "none", "--fail-above", "1.5"],
+    ["-r", "none", "--top", "3", "-f", "csv"],  # --top's rows, not every element's (as the whole input)
+    ["-r", "none", "--top", "3", "-f", "jsonl"],
+    ["-r", "none", "--top", "3", "-f", "md"],
+    ["-r", "none", "--top", "3", "-f", "json"],
+    ["-r", "none", "--top", "3"],
+    ["-r", "none", "--top", "3", "-q"],
 ])
 def test_every_view_in_blocks_prints_what_the_whole_input_prints(regression, blocks, monkeypatch, args):
     command = ["mse", "--pred", f"{regression}:pred", "--target", f"{regression}:target", *args]

@@ -67,3 +67,17 @@ def test_a_reduced_value_is_refused_and_nothing_is_written(entry, tmp_path):
     result = entry("mse", "--pred", "1,2", "--target", "1,3", "-f", "parquet", "-o", out)
     assert_one_error_line(result, ["-f parquet writes the per-element losses: add -r none"])
     assert not out.exists() and not list(tmp_path.iterdir())  # no temporary file left either
+
+
+def test_with_top_the_file_holds_the_top_rows_whole_or_in_blocks(inputs, tmp_path, mode):
+    """-r none --top K -f parquet: --top's K rows, as -f csv shows them (before, a file read in
+    blocks wrote every element's row instead)."""
+    path, _ = inputs
+    args = ["mse", "--pred", f"{path}:p", "--target", f"{path}:t", "-r", "none", "--top", "4"]
+    out = tmp_path / "top.parquet"
+    assert run(*args, "-f", "parquet", "-o", out).exit_code == 0
+    want = pl.read_csv(io.StringIO(run(*args, "-f", "csv").stdout))
+    got = pl.read_parquet(out)
+    assert got.height == 4 and got.columns == want.columns
+    for name in got.columns:
+        np.testing.assert_array_equal(got[name].to_numpy(), want[name].to_numpy())
