@@ -666,6 +666,7 @@ def bench_datasets(a, L, data):
     compare("10 parquet", ours, anchor, 1.1)
     bound("10 parquet", "peak RSS bound", ours.peak, 200)
     shards = data_file(data, "shards", 4 * a.rows)
+    single, = data_file(data, "parquet", a.rows)
     glob = str(shards[0].parent / "part-*.parquet")
     many = Cmd("losscli glob", [*L, "mse", "--pred", f"{glob}:pred", "--target", f"{glob}:target", "-q"])
     anchor = py(query.format(glob), "polars scan_parquet(glob) streaming", ["polars"])
@@ -686,7 +687,7 @@ import json, statistics, sys, time
 import distributed
 from losscli import distributed as d
 from losscli.engine import Invocation
-address, folder, big = sys.argv[1:4]
+address, folder, big, single = sys.argv[1:5]
 with distributed.Client(address) as client:
     def timed(glob, folder=folder):
         inv = Invocation("mse", {"pred": f"{folder}/{glob}:pred", "target": f"{folder}/{glob}:target"})
@@ -697,8 +698,12 @@ with distributed.Client(address) as client:
             d.run_on(client, inv)
             walls.append(time.perf_counter() - t)
         return statistics.median(walls)
-    print(json.dumps({"one": timed("part-00.parquet"), "many": timed("part-*.parquet"),
-                      "big": timed("part-*.parquet", big)}))
+    times = {"one": timed("part-00.parquet"), "many": timed("part-*.parquet"), "big": timed("part-*.parquet", big)}
+    folder, name = single.rsplit("/", 1)
+    times["windows"] = timed(name, folder)  # one file, in a window of rows per worker
+    d.ROWS_PER_TASK = d._SPLIT_ROWS = 1 << 62  # the same file as one task (as before windows)
+    times["whole"] = timed(name, folder)
+    print(json.dumps(times))
 """
 
 _CLUSTER = """
@@ -717,6 +722,7 @@ def bench_dask(a, L, data):
         NOTES.append("11 dask: skipped, distributed is not importable (pip install 'losscli[dask]')")
         return
     shards = data_file(data, "shards", 4 * a.rows)
+    single, = data_file(data, "parquet", a.rows)
     glob = str(shards[0].parent / "part-*.parquet")
     args = ["mse", "--pred", f"{glob}:pred", "--target", f"{glob}:target", "-q"]
     tiny = data / "tiny_shards"
@@ -742,8 +748,14 @@ def bench_dask(a, L, data):
                              "<= 1e-12", "PASS" if rel <= 1e-12 else "FAIL", ""])
             except ValueError:
                 NOTES.append(f"11 dask: no value to compare from {cmd.name} ({cmd.error})")
-        probe = subprocess.run([PY, "-c", _OVERHEAD, address, str(tiny), str(shards[0].parent)], capture_output=True,
-                               text=True, check=False)
+        file_args = ["mse", "--pred", f"{single}:pred", "--target", f"{single}:target", "-q"]
+        file_one = Cmd("losscli, one file", [*L, *file_args])
+        file_running = Cmd("losscli --scheduler ADDRESS, one file", [*L, *file_args, "--scheduler", address])
+        measure([file_one, file_running], a.repeat)
+        compare("11 dask one file", file_running, file_one, None,
+                vs=f"one machine ({a.rows:,}-row Parquet file, cluster already up)")
+        probe = subprocess.run([PY, "-c", _OVERHEAD, address, str(tiny), str(shards[0].parent), str(single)],
+                               capture_output=True, text=True, check=False)
         if probe.returncode != 0:
             NOTES.append(f"11 dask: the overhead probe failed: {probe.stderr.strip().splitlines()[-1:]}")
             return
@@ -751,6 +763,8 @@ def bench_dask(a, L, data):
         per_task = (t["many"] - t["one"]) / 63
         ROWS.append(["11 dask per task", "64 tiny shards vs 1, running cluster", f"{per_task * 1000:.1f} ms",
                      f"{t['one'] * 1000:.0f} ms (1 task)", "-", "-", "info", ""])
+        ROWS.append(["11 dask windows", f"{a.rows:,}-row file: a window per worker vs 1 task, in-process",
+                     fmt_time(t["windows"]), fmt_time(t["whole"]), f"{t['windows'] / t['whole']:.2f}", "-", "info", ""])
     finally:
         cluster.stdin.close()
         cluster.wait(timeout=60)

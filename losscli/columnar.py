@@ -207,11 +207,18 @@ class ColumnarSource(_Source):
 
     def blocks(self, pool=None) -> typing.Iterator[dict[str, np.ndarray]]:
         self.done = 0
+        row0 = 0
+        scan = _scan(self.path, self.format)
+        if self.window is not None:  # a distributed task's rows: polars reads only their row groups
+            kind, row0, stop = self.window
+            if kind != "rows":
+                raise stream.WindowRefused(f"a {kind} window of a {self.format} file")
+            scan = scan.slice(row0, stop - row0)
+        first = row0
         try:
-            batches = _scan(self.path, self.format).select(self.used).collect_batches(chunk_size=self.chunk)
+            batches = scan.select(self.used).collect_batches(chunk_size=self.chunk)
         except Exception as e:
             raise _located(self.first_option, _polars_error(e, self.label, self.format)) from None
-        row0 = 0
         while True:
             try:
                 frame = next(batches, None)
@@ -226,11 +233,11 @@ class ColumnarSource(_Source):
                 except LossCliError as e:
                     raise _located(option, e) from None
             row0 += frame.height
-            self.rows = row0
+            self.rows = row0 - first
             self.done = self.size  # the bytes of a compressed file are not read in order: shown at the end
             if frame.height:
                 yield out
-        if row0 == 0:
+        if row0 == first:
             raise _located(self.first_option, InputError(f"{self.label} holds no numbers"))
 
 

@@ -121,6 +121,8 @@ def source_class():
 
     class DatasetSource(stream._Source):
         def inspect(self, head_bytes: int) -> None:
+            if self.window is not None:  # a window is of one file (a shard)
+                raise stream.WindowRefused("a window of a dataset")
             try:
                 paths = shards(self.path)
             except LossCliError as e:

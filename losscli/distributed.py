@@ -1,10 +1,16 @@
-"""`--scheduler ADDRESS`: one engine run split into Dask tasks, a shard each, merged on the client.
+"""`--scheduler ADDRESS`: one engine run split into Dask tasks, merged on the client.
 
     from losscli.distributed import run
     run(Invocation("mse", {"pred": "preds/*.parquet:score", "target": "preds/*.parquet:y"}), "local:2")
 
-Each task is `engine.run` on one shard of the dataset (the i-th shard of every per-sample
-input; a single file is one task) and returns that shard's Result: the reduction's sum and
+Each task is `engine.run` on one part of the input: a shard of a dataset (the i-th shard of
+every per-sample input), or a window of a large file (or shard), so that one big file keeps
+every worker busy too: a range of rows of a Parquet/Arrow/.npy file (polars reads only the
+row groups under it), or a range of bytes of an uncompressed CSV/TSV/JSON Lines file that
+every per-sample input reads (the lines that start in it). A window that cannot be read on its
+own (a quoted cell may cross its edge; it met an error, whose message needs the whole file's
+lines and rows) gives way: its file is read as one task, and the job begins again. Each task
+returns its part's Result: the reduction's sum and
 denominator, its top-K candidates, the --ci moments (and bootstrap sums, keyed by the global
 sample index through --sample-offset). The client adds them as `losscli merge` does: sums and
 denominators exactly (partials.exact_sum), moments by Chan's merge in shard order, top-K
@@ -27,10 +33,11 @@ import contextlib
 import math
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import remote
 from .engine import HIST_BINS, Invocation, TopK
 from .errors import InputError, LossCliError, UsageError, escape
 
@@ -110,10 +117,33 @@ def _refused(spec, inv: Invocation) -> None:
                          "run each shard with -f json and add them with losscli merge, which merges the groups")
 
 
-def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict, tuple]]:
-    """(label, sources, {absolute path: path as given}, the keys of the datasets) per task: the
-    i-th shard of every per-sample dataset, or the files as they are. Paths are made absolute
-    for the workers."""
+@dataclass(frozen=True)
+class Task:
+    """One task: SOURCES (absolute paths) for engine.run, RENAMES {absolute path: path as given},
+    the keys of its DATASETS, the WINDOW of its files it reads (None: all), and the UNIT (a
+    shard, or the files of a run without datasets) it is a part of."""
+
+    label: str
+    sources: dict
+    renames: dict
+    datasets: tuple = ()
+    window: tuple | None = None
+    unit: int = 0
+
+
+ROWS_PER_TASK = 1 << 23  # ~0.4 s of a worker's reading and arithmetic (22M rows/s, docs/datasets.md)
+BYTES_PER_TASK = 1 << 28  # ~6.5M rows of a CSV of two numbers a row
+_SPLIT_ROWS = 1 << 20  # a smaller file is not split for idle workers: a task's set-up would outweigh it
+_SPLIT_BYTES = 1 << 25
+_TEXT = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson")
+
+
+def plan(spec, inv: Invocation, workers: int = 1, whole: frozenset = frozenset()) -> list[Task]:
+    """The tasks of INV: the i-th shard of every per-sample dataset, or the files as they are;
+    a large Parquet/Arrow/.npy file (or shard) split into windows of rows, a large CSV/TSV/JSON
+    Lines file into windows of bytes, so that WORKERS have work each. The units in WHOLE are not
+    split (a window of theirs was refused: stream.WindowRefused). Paths are made absolute for
+    the workers."""
     from .datasets import is_dataset, mismatch, shards
     from .inputs import _split_source
 
@@ -130,26 +160,87 @@ def plan(spec, inv: Invocation) -> list[tuple[str, dict, dict, tuple]]:
             continue
         fixed[key] = _absolute(source, path, selector, renames)
     if not split:
-        return [(_label(inv, spec), fixed, renames, ())]
-    whole = [key for key in fixed if key in sample]
-    if whole:
-        first = next(iter(split))
-        raise UsageError(f"--{whole[0]} is not a dataset but --{first} is: with --scheduler, the per-sample inputs "
-                         "are datasets of the same shards (or all one file)")
-    (first, (first_path, first_shards, _)), *rest = split.items()
-    for key, (path, found, _) in rest:
-        if len(found) != len(first_shards):
-            mismatch(f"--{key}", path, [(s, 0) for s in found], f"--{first}", first_path,
-                     [(s, 0) for s in first_shards])
+        units = [Task(_label(inv, spec), fixed, renames)]
+    else:
+        whole_files = [key for key in fixed if key in sample]
+        if whole_files:
+            first = next(iter(split))
+            raise UsageError(f"--{whole_files[0]} is not a dataset but --{first} is: with --scheduler, the per-sample "
+                             "inputs are datasets of the same shards (or all one file)")
+        (first, (first_path, first_shards, _)), *rest = split.items()
+        for key, (path, found, _) in rest:
+            if len(found) != len(first_shards):
+                mismatch(f"--{key}", path, [(s, 0) for s in found], f"--{first}", first_path,
+                         [(s, 0) for s in first_shards])
+        units = []
+        for i, shard in enumerate(first_shards):
+            names = dict(renames)
+            sources = dict(fixed)
+            for key, (_, found, selector) in split.items():
+                sources[key] = _absolute(found[i] if selector is None else f"{found[i]}:{selector}", found[i],
+                                         selector, names)
+            units.append(Task(shard, sources, names, tuple(split), unit=i))
+    if inv.broadcast:
+        return units  # a row broadcast against all rows of another input: a window would change it
     tasks = []
-    for i, shard in enumerate(first_shards):
-        names = dict(renames)
-        sources = dict(fixed)
-        for key, (_, found, selector) in split.items():
-            sources[key] = _absolute(found[i] if selector is None else f"{found[i]}:{selector}", found[i], selector,
-                                     names)
-        tasks.append((shard, sources, names, tuple(split)))
+    for unit in units:
+        size = None if unit.unit in whole else _extent({k: v for k, v in unit.sources.items() if k in sample})
+        windows = _windows(size, len(units), workers) if size is not None else [None]
+        for window in windows:
+            label = unit.label if window is None else f"{unit.label} ({window[0]} {window[1]:,}-{window[2]:,})"
+            tasks.append(replace(unit, label=label, window=window))
     return tasks
+
+
+def _extent(sources: dict) -> tuple[str, int] | None:
+    """("rows", N) of per-sample Parquet/Arrow/.npy files of N rows each, ("bytes", size) of one
+    uncompressed local text file that every per-sample input reads; None: not to be split."""
+    from .columnar import is_columnar
+    from .inputs import _split_source, file_format
+
+    paths = set()
+    for source in sources.values():
+        path = _split_source(source)[0]
+        if path is None or remote.is_url(path) and not is_columnar(path):
+            return None  # inline numbers; a remote text or .npy file is a stream
+        paths.add(path)
+    formats = {file_format(path) for path in paths}
+    try:
+        if all(is_columnar(path) for path in paths):
+            rows = {_columnar_rows(path) for path in paths}
+        elif formats == {(".npy", None)}:
+            rows = {np.load(path, mmap_mode="r").shape[:1] or (0,) for path in paths}
+            rows = {r[0] for r in rows}
+        elif len(paths) == 1 and formats <= {(ext, None) for ext in _TEXT} and os.path.isfile(next(iter(paths))):
+            return "bytes", os.path.getsize(next(iter(paths)))
+        else:
+            return None
+    except Exception:  # unreadable here: the task reads it whole and says what is wrong
+        return None
+    return ("rows", rows.pop()) if len(rows) == 1 else None  # rows that differ: the task says where
+
+
+def _columnar_rows(path: str) -> int:
+    from .columnar import _kind, _scan
+
+    return int(_scan(path, "Parquet" if _kind(path, path) == "Parquet" else "Arrow").select(
+        __import__("polars").len()).collect().item())
+
+
+def _windows(extent: tuple[str, int], units: int, workers: int) -> list:
+    """The windows of a file of EXTENT (its rows or bytes): pieces of about ROWS_PER_TASK rows
+    (BYTES_PER_TASK bytes), at least one per worker while the units are fewer than the workers,
+    a multiple of the workers when split at all."""
+    kind, amount = extent
+    per_task, least = (ROWS_PER_TASK, _SPLIT_ROWS) if kind == "rows" else (BYTES_PER_TASK, _SPLIT_BYTES)
+    pieces = -(-amount // per_task)
+    if units < workers and amount >= least:
+        pieces = max(pieces, -(-workers // units))
+    if pieces <= 1:
+        return [None]
+    pieces = -(-pieces // workers) * workers
+    step = -(-amount // pieces)
+    return [(kind, start, min(start + step, amount)) for start in range(0, amount, step)]
 
 
 def _absolute(source: str, path: str | None, selector: str | None, renames: dict) -> str:
@@ -194,6 +285,10 @@ def _shard(inv: Invocation, renames: dict, hist: bool, gates=None, datasets: tup
     try:
         result = engine_run(replace(inv, on_block=hook))
     except LossCliError as e:
+        if inv.window is not None:  # its message needs the whole file's lines and rows: the file is read whole
+            from .stream import WindowRefused
+
+            raise WindowRefused(str(e)) from None
         _rows_agree(inv, datasets, renames)  # as one machine, a shard whose rows differ says so first
         raise _renamed(e, renames) from None
     tally = None
@@ -292,7 +387,24 @@ def _run_on(client, inv: Invocation):
 
     spec = _checked(inv)
     _refused(spec, inv)
-    tasks = plan(spec, inv)
+    workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    whole: frozenset = frozenset()
+    while True:
+        try:
+            return _computed(client, spec, inv, plan(spec, inv, workers, whole))
+        except _Refused as e:  # a window that cannot be read alone: its file is one task, and all begins again
+            whole |= e.units
+
+
+class _Refused(Exception):
+    """Windows refused (stream.WindowRefused) in these UNITS."""
+
+    def __init__(self, units: frozenset) -> None:
+        super().__init__(sorted(units))
+        self.units = units
+
+
+def _computed(client, spec, inv: Invocation, tasks: list[Task]):
     base = replace(inv, hist=False, gates=None, progress=None, on_block=None, keep_samples=False)
     gates = inv.gates if inv.reduction == "none" else None
     offsets = [inv.sample_offset] * len(tasks)
@@ -350,25 +462,34 @@ def _tally(loss: str, gates, tallies) -> list[str]:
     return whole.lines()
 
 
-def _submit(client, tasks, base: Invocation, offsets, hist: bool, gates=None) -> list:
-    return [client.submit(_shard, replace(base, sources=sources, sample_offset=int(offset)), renames, hist, gates,
-                          datasets, pure=False, key=f"losscli-shard-{i}-{os.urandom(4).hex()}")
-            for i, ((_, sources, renames, datasets), offset) in enumerate(zip(tasks, offsets))]
+def _submit(client, tasks: list[Task], base: Invocation, offsets, hist: bool, gates=None) -> list:
+    return [client.submit(_shard, replace(base, sources=t.sources, sample_offset=int(offset), window=t.window),
+                          t.renames, hist, gates, t.datasets, pure=False,
+                          key=f"losscli-shard-{i}-{os.urandom(4).hex()}")
+            for i, (t, offset) in enumerate(zip(tasks, offsets))]
 
 
 def map_ordered(client, function, *iterables, labels: list[str]) -> list:
     """[function(*args) ...] computed on the cluster, in order; the first failed one's error."""
     futures = client.map(function, *iterables, pure=False)
-    return _gather(client, [(label,) for label in labels], futures)
+    return _gather(client, [Task(label, {}, {}) for label in labels], futures)
 
 
-def _gather(client, tasks, futures) -> list:
+def _gather(client, tasks: list[Task], futures) -> list:
     """The futures' results; a failed task raises its error, the first shard's first (as one
-    machine reads them in order), after every task has ended."""
+    machine reads them in order), after every task has ended. A refused window raises _Refused
+    first, with every unit whose window was refused."""
     import distributed
 
+    from .stream import WindowRefused
+
     distributed.wait(futures)
-    for (label, *_), future in zip(tasks, futures):
+    refused = frozenset(t.unit for t, f in zip(tasks, futures)
+                        if f.status == "error" and isinstance(f.exception(), WindowRefused))
+    if refused:
+        raise _Refused(refused)
+    for task, future in zip(tasks, futures):
+        label = task.label
         if future.status == "error":
             error = future.exception()
             if isinstance(error, LossCliError):

@@ -57,6 +57,9 @@ class Invocation:
     # distributed task (losscli.distributed) takes --hist's bounds and counts over a whole dataset
     on_block: Callable | None = None
     by: str | None = None  # --by: group the samples by this SOURCE's keys ("target": the target's values)
+    # the part of every per-sample file read: a distributed task's rows of one large file
+    # (stream.row_blocks' WINDOW); stream.WindowRefused where that part cannot be read alone
+    window: tuple | None = None
 
 
 def run(inv: Invocation, sources=None, baseline: str | None = None):
@@ -80,6 +83,10 @@ def run(inv: Invocation, sources=None, baseline: str | None = None):
             try:
                 return _run(spec, inv, sources, in_blocks=True, text_keys=text_keys, baseline=baseline)
             except _BlockError as e:
+                if inv.window is not None:  # the positions need the whole file: its caller reads it
+                    from .stream import WindowRefused
+
+                    raise WindowRefused(str(e)) from None
                 if not _rereadable(inv):  # a pipe is read once: say where its block starts
                     raise e.error from None
             # the core refused a block of a file: the whole input names the position in the whole
@@ -306,6 +313,12 @@ def _blocks(spec: LossSpec, inv: Invocation, per_sample: dict, sources, in_block
     from .inputs import _split_source
 
     files = any(_split_source(source)[0] is not None for source in per_sample.values())
+    if inv.window is not None:
+        from .stream import WindowRefused, row_blocks
+
+        if not (spec.row_wise and not inv.broadcast and files):
+            raise WindowRefused("the inputs are not read in rows")
+        return _offsets(row_blocks(per_sample, sources, STREAM_BYTES, inv.progress, inv.window)), True
     if in_blocks and spec.row_wise and not inv.broadcast and files:  # inline numbers: one block
         from .stream import row_blocks
 

@@ -54,17 +54,29 @@ _OTHER_SPACES = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f")
 _WHOLE = object()  # a source read whole by inputs.py (JSON documents, .npz, columnar files)
 
 
+class WindowRefused(Exception):
+    """A window of a file (a distributed task's part of it: engine.Invocation.window) that cannot
+    be read on its own: its caller reads the whole file instead. A quoted cell may cross the
+    window's edge, the file is read whole (JSON, .npz), or the window met an error, whose message
+    needs the whole file's lines and rows."""
+
+
 def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes: int,
-               progress=None) -> "typing.Iterator[dict[str, np.ndarray]] | None":
+               progress=None, window: tuple | None = None) -> "typing.Iterator[dict[str, np.ndarray]] | None":
     """{option: rows of this block} for the per-sample inputs of one run, or None when the run is
     small (or an input is read whole: inline numbers, JSON documents, .npz): then `sources`
     holds what was read of any pipe, so that its whole-input reader reads it once.
 
-    progress(done, total), if given, hears the bytes read (total None for a pipe)."""
+    progress(done, total), if given, hears the bytes read (total None for a pipe). WINDOW, if
+    given, is the part of every input read: ("rows", start, stop) of a Parquet/Arrow/.npy file,
+    ("bytes", start, stop) of a text file (the lines that start in it); WindowRefused where it
+    cannot be read alone."""
     groups: dict[str, _Source] = {}
     for option, source in per_sample.items():
         path, selector = _split_source(source)
         if path is None:
+            if window is not None:
+                raise WindowRefused("inline numbers")
             return None  # inline numbers: small
         key = "-" if path == "-" else path if remote.is_url(path) else os.path.realpath(path)
         if key not in groups:
@@ -75,6 +87,7 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
             if datasets.is_dataset(path):  # a glob or a folder of shards: losscli.datasets
                 kind = datasets.source_class()
             groups[key] = kind(key, path, sources, {option: i for i, option in enumerate(per_sample)})
+            groups[key].window = window
         groups[key].options[option] = (selector, source)
     for option, source in per_sample.items():  # the selector's syntax: checked before any reading
         selector = _split_source(source)[1]
@@ -92,17 +105,23 @@ def row_blocks(per_sample: dict[str, str], sources: "inputs.Sources", min_bytes:
                     raise _located(option, e) from None
         group.inspect(max(BLOCK_BYTES, min(min_bytes, inputs.STREAM_LIMIT + 1)))
     if any(group.kind is _WHOLE for group in groups.values()):
-        return None
-    if all(group.small(min_bytes) for group in groups.values()):
+        return _whole(window)
+    if window is None and all(group.small(min_bytes) for group in groups.values()):
         return None
     for group in groups.values():
         group.start()  # reads the header; errors such as an unknown column show here
     if any(group.kind is _WHOLE for group in groups.values()):
-        return None
+        return _whole(window)
     total = sum(g.size for g in groups.values()) if all(g.size is not None for g in groups.values()) else None
     from .datasets import checked  # datasets agree shard by shard
 
     return checked(list(groups.values()), _lockstep(list(groups.values()), progress, total))
+
+
+def _whole(window: tuple | None) -> None:
+    if window is not None:
+        raise WindowRefused("an input is read whole")
+    return None
 
 
 def plan(per_sample: dict[str, str], delimiter: str | None, min_bytes: int, progress=None):
@@ -144,6 +163,7 @@ class _Source:
         self.head: bytes | None = None  # the first block of a stream of unknown length
         self.stream: typing.BinaryIO | None = None
         self.map = None  # a regular file, memory-mapped
+        self.window: tuple | None = None  # the part read (row_blocks' WINDOW)
         self.eof = False
         self.rows = 0  # rows yielded so far
         self.elements = 0  # numbers yielded so far: none at all, and the input holds no numbers
@@ -354,6 +374,8 @@ class _Source:
                 raise _located(option, e) from None
 
     def _npy_stream_blocks(self) -> typing.Iterator[dict[str, np.ndarray]]:
+        if self.window is not None:
+            raise WindowRefused("a window of a stream")
         self.sources.pending.pop(self.key, None)  # read here from now on
         (rows, *rest), dtype, row = self.npy
         step = max(1, BLOCK_BYTES // row)
@@ -550,6 +572,11 @@ class _Source:
 
     def _npy_blocks(self):
         array = self.array
+        if self.window is not None:
+            kind, start, stop = self.window
+            if kind != "rows":
+                raise WindowRefused(f"a {kind} window of an .npy file")
+            array = array[start:stop]
         step = max(1, BLOCK_BYTES // max(1, array[:1].nbytes))
         for start in range(0, array.shape[0], step):
             rows = array[start : start + step]
@@ -563,6 +590,8 @@ class _Source:
         if self.map is not None:
             yield from self._mapped_blocks()
             return
+        if self.window is not None:
+            raise WindowRefused("a window of a stream")
         yield from _prefetched(self._read_blocks())
 
     def _read_blocks(self) -> typing.Iterator[bytes]:
@@ -604,6 +633,13 @@ class _Source:
 
         mapped, start, size = self.map, self.offset, len(self.map)
         dropped = 0
+        if self.window is not None:
+            kind, first, stop = self.window
+            if kind != "bytes":
+                raise WindowRefused(f"a {kind} window of a text file")
+            start, size = self._line_start(first), self._line_start(stop)
+            if self.kind == "table" and mapped.find(b'"', start, size) >= 0:
+                raise WindowRefused("a quoted cell may span lines across the window's edge")
         while start < size:
             end = min(size, start + BLOCK_BYTES)
             if end < size:
@@ -619,6 +655,13 @@ class _Source:
                 dropped = page
             yield block
             start = self.done = end
+
+    def _line_start(self, at: int) -> int:
+        """The first line of the data that starts at or after byte AT (the end: the file's size)."""
+        if at <= self.offset:
+            return self.offset
+        end = self.map.find(b"\n", at - 1, len(self.map))
+        return len(self.map) if at >= len(self.map) or end < 0 else end + 1
 
     # -- tables -----------------------------------------------------------------------------
 
