@@ -53,3 +53,15 @@ def test_blocks_and_engine_rows_run(tmp_path):
                 r"8 3 MB one read\s+opens of the file\s+1\s"):
         assert re.search(rf"^{row}", out, re.MULTILINE), (row, out)
     assert "ERROR" not in out, out
+
+
+def test_floors_print_every_design(tmp_path):
+    floors = RUN.parent / "floors.py"
+    result = subprocess.run([sys.executable, str(floors), "--rows", "3000", "--repeat", "1", "--data", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines()[2:]]
+    assert len(rows) == 13, result.stdout
+    for name in ("3,000-row Parquet file", "3,000-row CSV file", "12,000 rows, 8 Parquet shards, glob"):
+        values = {float(r[-1].rstrip(" |")) for r in rows if r[0] == f"| {name}"}
+        assert len(values) == 1 or max(values) - min(values) <= 1e-9 * max(values), (name, values)  # one answer
