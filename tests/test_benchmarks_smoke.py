@@ -61,7 +61,7 @@ def test_floors_print_every_design(tmp_path):
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     rows = [line.split(" | ") for line in result.stdout.splitlines()[2:]]
-    assert len(rows) == 13, result.stdout
+    assert len(rows) == 16, result.stdout
     for name in ("3,000-row Parquet file", "3,000-row CSV file", "12,000 rows, 8 Parquet shards, glob"):
         values = {float(r[-1].rstrip(" |")) for r in rows if r[0] == f"| {name}"}
         assert len(values) == 1 or max(values) - min(values) <= 1e-9 * max(values), (name, values)  # one answer
