@@ -518,6 +518,11 @@ class _Source:
         fast, precise = ((self._fast_table, self._precise_table) if self.kind == "table"
                          else (self._fast_records, self._precise_jsonl))
         pending: deque = deque()
+        if self.window is not None and self.window[1] > self.offset:
+            # a window after the first line of data: its lines are compared with the file's first
+            # row or record, as the whole reader compares them (its line numbers are not known:
+            # a window's error makes its caller read the whole file)
+            self.line0 = max(self.line0, getattr(self, "first_at", 0))
         line0, index, error = self.line0, 0, self.deferred
 
         failed = False  # a block had an error
@@ -813,6 +818,8 @@ class _Source:
             if self.sniffed is not None and not all(parses(line) for line in text.split("\n") if line.strip()):
                 e = self.sniffed  # as the whole reader says it: the JSON document it tried first
             raise _ranked(self.first_option, e, (order, 1)) from None
+        if not values:  # blank lines only: no rows (a file of no rows at all is refused once its blocks end)
+            return {option: np.empty(0) for option in self.columns}, 0
         try:
             parsed = self._values(values, numbers, line0)
         except LossCliError as e:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from losscli import stream
-from losscli import engine
+from losscli import engine, inputs
 from losscli.cli import app
 from losscli.errors import LossCliError, UsageError
 
@@ -566,3 +566,58 @@ def test_npy_in_blocks_and_an_index_column_refused_in_blocks(tmp_path, tiny_bloc
     index.write_text(",a,b\n" + "".join(f"{i},{i}.5,{i}\n" for i in range(500)))
     got, _ = _blocks_of({"--pred": str(index)})
     assert got == _whole({"--pred": str(index)}) and "index column" in got
+
+
+def test_windows_of_any_document_read_what_the_whole_reader_reads(tmp_path):
+    """A file cut into windows (a distributed task's part of it: bytes of a text file, rows of an
+    .npy one) at any points: where every window reads alone, their rows put together are the whole
+    reader's, never rows the whole reader refuses; a window that cannot (WindowRefused, or an
+    error) makes the caller read the file whole, so it may refuse more than the whole reader does."""
+    from hypothesis import HealthCheck, given, settings
+
+    import test_hostile_inputs as hostile
+
+    examples = {"max_examples": int(os.environ["BLOCK_EXAMPLES"])} if "BLOCK_EXAMPLES" in os.environ else {}
+
+    @settings(**examples, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hostile.documents(), hostile.edits, st.lists(st.integers(0, 10**6), max_size=4),
+           st.sampled_from([7, 16, 64, 4096]))
+    def check(document, changes, cuts, size):
+        ext, data, selector, _ = document
+        if ext in ("-", "npz", "json"):
+            return  # stdin and the formats read whole have no windows
+        data = hostile.mutate(data, changes) if changes else data
+        path = tmp_path / ("f." + ext if ext else "f")
+        path.write_bytes(data)
+        per = {"--pred": f"{path}" + ("" if selector is None else ":" + selector)}
+        kind = "rows" if ext == "npy" else "bytes"
+        extent = len(data) if kind == "bytes" else 40
+        edges = sorted({0, extent, *(c % (extent + 1) for c in cuts)})
+        stream.BLOCK_BYTES, stream.HEAD_BYTES = size, max(size, 64)
+        parts = []
+        try:
+            for start, stop in zip(edges, edges[1:]):
+                sources = inputs.Sources()
+                try:
+                    blocks = list(stream.row_blocks(per, sources, 0, window=(kind, start, stop)))
+                except LossCliError as e:
+                    if "holds no numbers" in str(e):
+                        continue  # no line starts in it (the caller reads the file whole): the others still agree
+                    return  # read whole by the caller
+                except stream.WindowRefused:
+                    return
+                parts.extend(b["--pred"] for b in blocks)
+        finally:
+            stream.BLOCK_BYTES, stream.HEAD_BYTES = BLOCK, HEAD
+        want = _whole(per)
+        if not parts and isinstance(want, str) and "holds no numbers" in want:
+            return  # no window held a line of numbers, nor does the file
+        assert not isinstance(want, str), (want, data)  # every window read, but the whole is refused
+        got = np.concatenate(parts) if parts else None
+        if got is None:
+            assert want["--pred"].shape[0] == 0
+            return
+        assert got.shape == want["--pred"].shape, data
+        np.testing.assert_array_equal(got, want["--pred"])
+
+    check()
