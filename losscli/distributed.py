@@ -244,8 +244,8 @@ def _windows(extent: tuple[str, int], units: int, workers: int) -> list:
 
 
 def _absolute(source: str, path: str | None, selector: str | None, renames: dict) -> str:
-    if path is None or path == "-":
-        return source  # inline numbers travel in the task
+    if path is None or path == "-" or remote.is_url(path):
+        return source  # inline numbers travel in the task; a URL is the same on every worker
     full = os.path.abspath(path)
     if full != path:
         renames[full] = path

@@ -446,3 +446,46 @@ def test_without_the_extra_a_url_is_one_line(url):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
         f"losscli: error: --pred: {url} needs the remote extra: pip install 'losscli[remote]'", "[]"]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "arrow"])
+def test_a_remote_columnar_file_splits_into_windows_of_rows(fmt, base, data, monkeypatch):
+    """--scheduler: a Parquet/Arrow URL's rows are counted from its metadata and read in windows
+    (polars reads the row groups under each); the cluster's value is the local file's."""
+    pytest.importorskip("distributed")
+    from losscli import distributed
+    from losscli.engine import Invocation
+
+    folder, frame = data
+    (pred, target), _ = sources(fmt, base)
+    inv = Invocation("mse", {"pred": pred, "target": target}, reduction="sum")
+    assert distributed._extent(inv.sources) == ("rows", ROWS)
+    cuts = [0, 1, 700, ROWS]
+    total = sum(float(engine.run(Invocation("mse", inv.sources, reduction="sum", window=("rows", a, b))).value)
+                for a, b in zip(cuts, cuts[1:]))
+    want = float(((frame["pred"] - frame["target"]) ** 2).sum())
+    assert total == pytest.approx(want, rel=1e-13)
+    monkeypatch.setattr(distributed, "ROWS_PER_TASK", 400)
+    tasks = distributed.plan(engine._checked(inv), inv, 2)
+    assert len(tasks) == 4 and all(t.window is not None for t in tasks)
+    local = [f"{folder}/t.{fmt}:pred", f"{folder}/t.{fmt}:target"]
+    one = engine.run(Invocation("mse", {"pred": local[0], "target": local[1]}, top=2))
+    many = distributed.run(Invocation("mse", inv.sources, top=2), "local:2")
+    assert float(many.value) == pytest.approx(float(one.value), rel=1e-12, abs=0)
+    np.testing.assert_array_equal(many.top.positions(), one.top.positions())
+
+
+def test_a_dataset_on_s3_runs_on_a_cluster(s3, data):
+    """--scheduler with an s3:// glob: the workers read the shards' URLs as given (they were made
+    into local paths before), and the value is the local glob's."""
+    pytest.importorskip("distributed")
+    from losscli import distributed
+    from losscli.engine import Invocation
+
+    folder, _ = data
+    remote_glob, local_glob = "s3://losscli-test/preds/part-*.parquet", f"{folder}/preds/part-*.parquet"
+    one = engine.run(Invocation("mse", {"pred": f"{local_glob}:pred", "target": f"{local_glob}:target"}, top=3))
+    many = distributed.run(Invocation("mse", {"pred": f"{remote_glob}:pred", "target": f"{remote_glob}:target"},
+                                      top=3), "local:2")
+    assert float(many.value) == pytest.approx(float(one.value), rel=1e-12, abs=0)
+    np.testing.assert_array_equal(many.top.positions(), one.top.positions())
