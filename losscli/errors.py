@@ -3,6 +3,7 @@
 import re
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_0-9]+)\}")
+_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")  # https://user:password@host
 
 
 def escape(text: str) -> str:
@@ -23,7 +24,8 @@ class LossCliError(ValueError):
 
     def render(self, names: dict[str, str] | None = None) -> str:
         names = names or {}
-        return _PLACEHOLDER.sub(lambda m: names.get(m[1], m[1]) if m[1] else m[0][0], self.template)
+        text = _PLACEHOLDER.sub(lambda m: names.get(m[1], m[1]) if m[1] else m[0][0], self.template)
+        return _PASSWORD.sub(r"\1:***@", text)  # a URL's password is not printed (to a CI log, say)
 
 
 class UsageError(LossCliError):

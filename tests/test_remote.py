@@ -383,6 +383,13 @@ def test_http_404(http_url):
     assert line == f"losscli: error: --pred: cannot read {http_url}/missing.csv: not found (HTTP 404)"
 
 
+def test_a_password_in_a_url_is_not_printed(http_url):
+    secret = http_url.replace("http://", "http://ann:s3cret@")
+    line = assert_one_error_line(cli("mse", "--pred", f"{secret}/missing.csv:pred", "--target", "1", env={}))
+    expected = http_url.replace("http://", "http://ann:***@")
+    assert line == f"losscli: error: --pred: cannot read {expected}/missing.csv: not found (HTTP 404)"
+
+
 @pytest.mark.parametrize("name", ["missing.parquet", "missing.npy"])
 def test_http_404_of_other_formats(http_url, name):
     line = assert_one_error_line(cli("mse", "--pred", "1", "--target", f"{http_url}/{name}", env={}))
