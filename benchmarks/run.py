@@ -678,55 +678,46 @@ def bench_datasets(a, L, data):
                      verdict(many.peak / ours.peak, 1.25), ""])
 
 
-# The per-task overhead, in a child connected to a running cluster: a job of 64 shards of 10 rows
-# and one of 1 shard, each timed in-process (median of 5 after a warm-up); (t64 - t1) / 63 is the
-# wall time each further task adds on the cluster's workers (Dask's scheduling, the transfers, and
-# engine.run's fixed cost on a 10-row file).
-_OVERHEAD = """
+# A child connected to the running cluster at argv[1]: timed(SOURCE) is the wall time of `mse` on
+# SOURCE's pred and target columns, run in-process on the cluster (median of 5 after a warm-up).
+_PROBE = """
 import json, statistics, sys, time
 import distributed
-from losscli import distributed as d
+from losscli import distributed as d, engine
 from losscli.engine import Invocation
-address, folder, big = sys.argv[1:4]
-with distributed.Client(address) as client:
-    def timed(glob, folder=folder):
-        inv = Invocation("mse", {"pred": f"{folder}/{glob}:pred", "target": f"{folder}/{glob}:target"})
+client = distributed.Client(sys.argv[1])
+def timed(source):
+    inv = Invocation("mse", {"pred": f"{source}:pred", "target": f"{source}:target"})
+    d.run_on(client, inv)
+    walls = []
+    for _ in range(5):
+        t = time.perf_counter()
         d.run_on(client, inv)
-        walls = []
-        for _ in range(5):
-            t = time.perf_counter()
-            d.run_on(client, inv)
-            walls.append(time.perf_counter() - t)
-        return statistics.median(walls)
-    print(json.dumps({"one": timed("part-00.parquet"), "many": timed("part-*.parquet"),
-                      "big": timed("part-*.parquet", big)}))
+        walls.append(time.perf_counter() - t)
+    return statistics.median(walls)
+"""
+
+# The per-task overhead: a job of 64 shards of 10 rows and one of 1 shard; (t64 - t1) / 63 is the
+# wall time each further task adds on the cluster's workers (Dask's scheduling, the transfers, and
+# engine.run's fixed cost on a 10-row file).
+_OVERHEAD = _PROBE + """
+folder, big = sys.argv[2:4]
+print(json.dumps({"one": timed(f"{folder}/part-00.parquet"), "many": timed(f"{folder}/part-*.parquet"),
+                  "big": timed(f"{big}/part-*.parquet")}))
+client.close()
 """
 
 # One large file on a cluster whose workers have a core each (POLARS_MAX_THREADS=1: on one machine
 # of 2 cores, a worker's polars would otherwise take both, and one task would already use them all):
-# the file in a window of rows per worker, against the same file as one task (the plan before
-# windows), each timed in-process (median of 5 after a warm-up).
-_WINDOWS = """
-import json, statistics, sys, time
-import distributed
-from losscli import distributed as d
-from losscli import engine
-from losscli.engine import Invocation
-address, path = sys.argv[1:3]
-with distributed.Client(address) as client:
-    def timed():
-        inv = Invocation("mse", {"pred": f"{path}:pred", "target": f"{path}:target"})
-        tasks = len(d.plan(engine._checked(inv), inv, 2))
-        d.run_on(client, inv)
-        walls = []
-        for _ in range(5):
-            t = time.perf_counter()
-            d.run_on(client, inv)
-            walls.append(time.perf_counter() - t)
-        return statistics.median(walls), tasks
-    windows = timed()
-    d.ROWS_PER_TASK = d._SPLIT_ROWS = 1 << 62
-    print(json.dumps({"windows": windows, "whole": timed()}))
+# the file in a window of rows per worker, against the same file as one task (the plan before windows).
+_WINDOWS = _PROBE + """
+path = sys.argv[2]
+inv = Invocation("mse", {"pred": f"{path}:pred", "target": f"{path}:target"})
+tasks = len(d.plan(engine._checked(inv), inv, 2))
+windows = timed(path)
+d.ROWS_PER_TASK = d._SPLIT_ROWS = 1 << 62
+print(json.dumps({"windows": [windows, tasks], "whole": [timed(path), 1]}))
+client.close()
 """
 
 
