@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 RUN = pathlib.Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
@@ -55,6 +57,7 @@ def test_blocks_and_engine_rows_run(tmp_path):
     assert "ERROR" not in out, out
 
 
+@pytest.mark.slow  # sixteen processes, twice: about 20 s
 def test_floors_print_every_design(tmp_path):
     floors = RUN.parent / "floors.py"
     result = subprocess.run([sys.executable, str(floors), "--rows", "3000", "--repeat", "1", "--data", str(tmp_path)],
