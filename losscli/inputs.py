@@ -560,7 +560,9 @@ def _numbers(cells: list[str], where: typing.Callable[[int], str], delimiter: st
     if infinite.any():  # 1e999 is refused rather than read as inf; inf itself is a number
         i = next((i for i in np.flatnonzero(infinite) if "inf" not in cells[i].lower()), None)
         if i is not None:
-            raise InputError(f"{where(i)}: {shown(cells[i].strip())} is beyond the range of float64")
+            error = InputError(f"{where(i)}: {shown(cells[i].strip())} is beyond the range of float64")
+            error.range_pass = 1  # after every row's "not a number" (stream.py ranks a block's errors so)
+            raise error
     return array
 
 

@@ -524,23 +524,26 @@ class _Source:
             # a window's error makes its caller read the whole file)
             self.line0 = max(self.line0, getattr(self, "first_at", 0))
         line0, index, error = self.line0, 0, self.deferred
+        self.lone_crs = 0  # lone '\r's before the block: lines to the csv module, not to a decoding error
 
         failed = False  # a block had an error
 
         def finish(block, future) -> dict[str, np.ndarray] | None:
             nonlocal line0, index, error, failed
             out, newlines, rows = future.result()
+            lone = 0
             if out is None:
                 newlines = _count(block, 10)
                 if self.kind == "table" and self.delimiter is not None and b"\r" in block:
-                    newlines += block.count(b"\r") - block.count(b"\r\n")  # the csv module ends a line there too
+                    lone = block.count(b"\r") - block.count(b"\r\n")  # the csv module ends a line there too
                 try:
                     out, rows = precise(block, line0)
                 except LossCliError as e:
                     e.rank = (*e.rank, index)
                     error = e if error is None or e.rank < error.rank else error
                     failed = True
-            line0, index = line0 + newlines, index + 1
+            line0, index = line0 + newlines + lone, index + 1
+            self.lone_crs += lone
             if out is not None:
                 self.rows += rows
                 self.elements += next(iter(out.values())).size if out else rows
@@ -733,9 +736,10 @@ class _Source:
         return out
 
     def _decoded(self, block: bytes, line0: int) -> str:
-        """The block as text; a bad byte is the first kind of error the whole reader meets."""
+        """The block as text; a bad byte is the first kind of error the whole reader meets (the
+        whole file is decoded before the csv module reads it: its line counts only '\n's)."""
         try:
-            return _decode(block, self.label, line0)
+            return _decode(block, self.label, line0 - getattr(self, "lone_crs", 0))
         except LossCliError as e:
             raise _ranked(self.first_option, e, (self.order[self.first_option], 0)) from None
 
@@ -768,11 +772,13 @@ class _Source:
         return out, len(rows)
 
     def _converted(self, option: str, k: int, convert: typing.Callable[[], np.ndarray]) -> np.ndarray:
-        """convert(), an error ranked after every structural one: by option, then column K."""
+        """convert(), an error ranked after every structural one: by option, then column K, then
+        its pass (inputs._numbers looks for a cell that is not a number in every row before one
+        beyond float64's range)."""
         try:
             return convert()
         except LossCliError as e:
-            raise _ranked(option, e, (self.order[option], 3, k)) from None
+            raise _ranked(option, e, (self.order[option], 3, k, getattr(e, "range_pass", 0))) from None
 
     # -- JSON Lines -------------------------------------------------------------------------
 

@@ -422,6 +422,31 @@ def test_a_lone_carriage_return_ends_a_line_in_blocks_as_in_the_whole_reader(tmp
     got, want = _blocks_of(per)[0], _whole(per)
     assert isinstance(want, str) and "line 9 has" in want, want
     _agree(got, want)
+@pytest.mark.parametrize("size", [7, 16])
+def test_a_bad_byte_after_a_lone_carriage_return_names_the_whole_readers_line(tmp_path, monkeypatch, size):
+    # the whole file is decoded before the csv module ends a line at a lone '\r': '\n's count there
+    monkeypatch.setattr(stream, "BLOCK_BYTES", size)
+    monkeypatch.setattr(stream, "HEAD_BYTES", 64)
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"0.0,0.0,0.0\n" * 6 + b"0.0,1.0\r,2.0\n" + b"0.0,0.0,0.0\n" * 2 + b"0.0,\x80,0.0\n")
+    per = {"--pred": str(path)}
+    got, want = _blocks_of(per)[0], _whole(per)
+    assert isinstance(want, str) and "line 10 is not UTF-8 text" in want, want
+    _agree(got, want)
+
+
+@pytest.mark.parametrize("size", [16, 32])
+def test_a_cell_not_a_number_outranks_an_earlier_one_beyond_float64(size, monkeypatch):
+    # inputs._numbers looks for a cell that is not a number in every row before one out of range
+    monkeypatch.setattr(stream, "BLOCK_BYTES", size)
+    monkeypatch.setattr(stream, "HEAD_BYTES", 64)
+    data = b"c0,c1\n" + b"0.0,1.0\n" * 6 + b"0.0,-1e999\n" + b"0.0,1.0\n" * 6 + b"0.0,0.0x\n"
+    per = {"--pred": "-"}
+    got, want = _blocks_of(per, stdin=data)[0], _whole(per, stdin=data)
+    assert isinstance(want, str) and "line 15, column 2: '0.0x' is not a number" in want, want
+    _agree(got, want)
+
+
 SELECTION = re.compile(r"is out of range|no column|has no header row|appears \d+ times|index column|no key|selector")
 
 
