@@ -139,11 +139,11 @@ _TEXT = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson")
 
 
 def plan(spec, inv: Invocation, workers: int = 1, whole: frozenset = frozenset()) -> list[Task]:
-    """The tasks of INV: the i-th shard of every per-sample dataset, or the files as they are;
-    a large Parquet/Arrow/.npy file (or shard) split into windows of rows, a large CSV/TSV/JSON
-    Lines file into windows of bytes, so that WORKERS have work each. The units in WHOLE are not
-    split (a window of theirs was refused: stream.WindowRefused). Paths are made absolute for
-    the workers."""
+    """The tasks of INV: the i-th shard of every per-sample dataset, or the files as they are.
+    While they are fewer than the WORKERS, a large Parquet/Arrow/.npy file (or shard) is split
+    into windows of rows, a large CSV/TSV/JSON Lines file into windows of bytes, so that every
+    worker has work. The units in WHOLE are not split (a window of theirs was refused:
+    stream.WindowRefused). Paths are made absolute for the workers."""
     from .datasets import is_dataset, mismatch, shards
     from .inputs import _split_source
 
@@ -180,8 +180,10 @@ def plan(spec, inv: Invocation, workers: int = 1, whole: frozenset = frozenset()
                 sources[key] = _absolute(found[i] if selector is None else f"{found[i]}:{selector}", found[i],
                                          selector, names)
             units.append(Task(shard, sources, names, tuple(split), unit=i))
-    if inv.broadcast:
-        return units  # a row broadcast against all rows of another input: a window would change it
+    if inv.broadcast or len(units) >= workers:
+        # a row broadcast against all rows of another input: a window would change it; as many
+        # shards as workers: each keeps one busy, and the plan reads no shard's metadata
+        return units
     tasks = []
     for unit in units:
         size = None if unit.unit in whole else _extent({k: v for k, v in unit.sources.items() if k in sample})
@@ -228,17 +230,18 @@ def _columnar_rows(path: str) -> int:
 
 
 def _windows(extent: tuple[str, int], units: int, workers: int) -> list:
-    """The windows of a file of EXTENT (its rows or bytes): pieces of about ROWS_PER_TASK rows
-    (BYTES_PER_TASK bytes), at least one per worker while the units are fewer than the workers,
-    a multiple of the workers when split at all."""
+    """The windows of one of UNITS (fewer than the workers) of EXTENT (its rows or bytes): a
+    multiple of WORKERS / UNITS of them (so the tasks of all units keep every worker busy), of
+    at most about ROWS_PER_TASK rows (BYTES_PER_TASK bytes); a unit smaller than _SPLIT_ROWS
+    (_SPLIT_BYTES) is not split."""
     kind, amount = extent
     per_task, least = (ROWS_PER_TASK, _SPLIT_ROWS) if kind == "rows" else (BYTES_PER_TASK, _SPLIT_BYTES)
-    pieces = -(-amount // per_task)
-    if units < workers and amount >= least:
-        pieces = max(pieces, -(-workers // units))
+    if amount < least:
+        return [None]
+    share = -(-workers // units)
+    pieces = -(-amount // per_task // share) * share if amount > per_task * share else share
     if pieces <= 1:
         return [None]
-    pieces = -(-pieces // workers) * workers
     step = -(-amount // pieces)
     return [(kind, start, min(start + step, amount)) for start in range(0, amount, step)]
 

@@ -423,9 +423,9 @@ def _tasks(inv, workers=2):
     return distributed.plan(engine._checked(inv), inv, workers)
 
 
-def test_a_large_file_is_planned_in_windows_that_cover_it(single, small_tasks):
+def test_a_large_file_is_planned_in_windows_that_cover_it(single, data, small_tasks, monkeypatch):
     """Windows of rows cover every row once, windows of bytes every byte; the tasks are a multiple
-    of the workers; what cannot be cut is one task."""
+    of the workers; what cannot be cut is one task; as many shards as workers are not cut."""
     for ext in ("parquet", "arrow"):
         tasks = _tasks(Invocation("mse", _single(single, ext, {"pred": "score", "target": "y"})), workers=3)
         windows = [t.window for t in tasks]
@@ -449,6 +449,9 @@ def test_a_large_file_is_planned_in_windows_that_cover_it(single, small_tasks):
         assert [t.window for t in _tasks(inv)] == [None]
     csv_inv = Invocation("mse", _single(single, "csv", {"pred": "score", "target": "y"}))
     assert [t.window for t in distributed.plan(engine._checked(csv_inv), csv_inv, 2, frozenset({0}))] == [None]
+    monkeypatch.setattr(distributed, "_extent", lambda sources: pytest.fail("a shard's metadata was read"))
+    shards = _tasks(Invocation("mse", _sources(data, "parquet", {"pred": "score", "target": "y"})), workers=5)
+    assert [t.window for t in shards] == [None] * len(SIZES)
 
 
 def test_a_window_of_each_format_reads_its_rows_alone():

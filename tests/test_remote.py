@@ -473,6 +473,7 @@ def test_a_remote_columnar_file_splits_into_windows_of_rows(fmt, base, data, mon
     want = float(((frame["pred"] - frame["target"]) ** 2).sum())
     assert total == pytest.approx(want, rel=1e-13)
     monkeypatch.setattr(distributed, "ROWS_PER_TASK", 400)
+    monkeypatch.setattr(distributed, "_SPLIT_ROWS", 0)
     tasks = distributed.plan(engine._checked(inv), inv, 2)
     assert len(tasks) == 4 and all(t.window is not None for t in tasks)
     local = [f"{folder}/t.{fmt}:pred", f"{folder}/t.{fmt}:target"]
