@@ -454,12 +454,10 @@ def test_a_large_file_is_planned_in_windows_that_cover_it(single, data, small_ta
     assert [t.window for t in shards] == [None] * len(SIZES)
 
 
-def test_a_window_of_each_format_reads_its_rows_alone():
+def test_a_window_of_each_format_reads_its_rows_alone(tmp_path):
     """engine.run with a window: the windows' sums add up to the whole's, each row read once;
     what cannot be read alone raises stream.WindowRefused (never a wrong number)."""
-    import tempfile
-
-    root = tempfile.mkdtemp()
+    root = tmp_path
     rng = np.random.default_rng(8)
     p, t = rng.normal(size=5003), rng.normal(size=5003)
     frame = pl.DataFrame({"p": p, "t": t})
@@ -488,7 +486,8 @@ def test_a_window_of_each_format_reads_its_rows_alone():
             rows += r.shape[0]
         assert rows == 5003, pred
         assert sum(total) == pytest.approx(whole, rel=1e-13), pred
-    (tmp := f"{root}/quoted.csv") and open(tmp, "w").write('p,t\n"1",2\n3,4\n')
+    with open(f"{root}/quoted.csv", "w") as f:
+        f.write('p,t\n"1",2\n3,4\n')
     refused = [
         {"pred": f"{root}/quoted.csv:p", "target": f"{root}/quoted.csv:t"},  # a quoted cell may cross its edge
         {"pred": f"{root}/*.parquet:p", "target": f"{root}/*.parquet:t"},  # a dataset: windows are of one file
