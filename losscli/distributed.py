@@ -76,7 +76,7 @@ def connect(scheduler: str):
                 raise UsageError(f"--scheduler local:N starts N workers, N >= 1; got {scheduler}")
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=workers, processes=False, threads_per_worker=1, dashboard_address=":0",
-                silence_logs=logging.ERROR))
+                silence_logs=logging.CRITICAL))  # a failed task is ours to report, in one line
             client = stack.enter_context(distributed.Client(cluster))
         else:
             try:

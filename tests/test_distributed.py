@@ -17,7 +17,7 @@ from losscli import distributed, engine, stream
 from losscli.checks import Gates
 from losscli.engine import Invocation
 from losscli.errors import InputError, UsageError
-from tests.helpers import ROOT, losscli, runner
+from tests.helpers import ROOT, assert_one_error_line, losscli, runner
 
 
 def run(*args, input=None, env=None):
@@ -341,6 +341,18 @@ def test_local_one_liner(data):
     assert many.returncode == 0, many.stderr
     assert many.stderr == ""
     assert float(many.stdout) == pytest.approx(float(one.stdout), rel=1e-12, abs=0)
+
+
+def test_local_cluster_says_a_failed_shard_in_one_line(tmp_path):
+    """With local:N the workers are threads of the command's own process: a task that fails is
+    reported once, by losscli, not also logged by Dask's worker with its traceback."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "part-0.csv").write_text("p,t\n1,2\n3,4\n")
+    (tmp_path / "parts" / "part-1.csv").write_text("p,t\n1,2\n3,x\n")
+    glob = f"{tmp_path}/parts/*.csv"
+    out = losscli("mse", "--pred", f"{glob}:p", "--target", f"{glob}:t", "--scheduler", "local:2")
+    line = assert_one_error_line(out)
+    assert line == f"losscli: error: --target: {tmp_path}/parts/part-1.csv line 3, column 2: 'x' is not a number"
 
 
 def _probe(code: str, *args) -> subprocess.CompletedProcess:
