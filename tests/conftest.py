@@ -12,6 +12,7 @@ also run in-process (tests/test_readme.py). docs/testing.md says what is quick a
 """
 
 import os
+import signal
 
 import pytest
 import typer.main
@@ -64,6 +65,18 @@ def ran(request) -> bool:
     """The test of this fixture request ran and was not skipped."""
     report = getattr(request.node, "rep_call", None)
     return report is not None and not report.skipped
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers():
+    """losscli.cli.main() sets SIGPIPE to its default (die) and SIGTERM for its process: a test
+    that calls it in this one must not leave them so, or the worker dies at a later test's write
+    to a closed pipe (pytest-xdist: "node down: Not properly terminated")."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGPIPE, signal.SIGTERM)}
+    yield
+    for number, handler in saved.items():
+        if handler is not None and signal.getsignal(number) is not handler:
+            signal.signal(number, handler)
 
 
 @pytest.fixture(params=["whole", "blocks"])
