@@ -74,9 +74,14 @@ def connect(scheduler: str):
             workers = int(local[1] or os.cpu_count() or 1)
             if workers < 1:
                 raise UsageError(f"--scheduler local:N starts N workers, N >= 1; got {scheduler}")
+            # The scheduler and workers are threads of this process: their logs (a task that failed,
+            # a connection closed while the cluster shuts down, even after silence_logs has restored
+            # its handlers) would go to losscli's stderr beside its one line. What fails is losscli's
+            # to report: quiet for the rest of this process.
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=workers, processes=False, threads_per_worker=1, dashboard_address=":0",
-                silence_logs=logging.CRITICAL))  # a failed task is ours to report, in one line
+                silence_logs=logging.CRITICAL))
             client = stack.enter_context(distributed.Client(cluster))
         else:
             try:
