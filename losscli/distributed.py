@@ -124,7 +124,7 @@ def _refused(spec, inv: Invocation) -> None:
 
 @dataclass(frozen=True)
 class Task:
-    """One task: SOURCES (absolute paths) for engine.run, RENAMES {absolute path: path as given},
+    """One task: SOURCES (absolute paths; URLs as given) for engine.run, RENAMES {absolute path: path as given},
     the keys of its DATASETS, the WINDOW of its files it reads (None: all), and the UNIT (a
     shard, or the files of a run without datasets) it is a part of."""
 
@@ -228,10 +228,12 @@ def _extent(sources: dict) -> tuple[str, int] | None:
 
 
 def _columnar_rows(path: str) -> int:
+    """The rows of a Parquet/Arrow file, from its metadata."""
+    import polars as pl
+
     from .columnar import _kind, _scan
 
-    return int(_scan(path, "Parquet" if _kind(path, path) == "Parquet" else "Arrow").select(
-        __import__("polars").len()).collect().item())
+    return int(_scan(path, "Parquet" if _kind(path, path) == "Parquet" else "Arrow").select(pl.len()).collect().item())
 
 
 def _windows(extent: tuple[str, int], units: int, workers: int) -> list:
